@@ -1,0 +1,1 @@
+"""SatuPintu intake service."""

@@ -1,0 +1,2 @@
+-- intake's own schema; the runner sets search_path to it.
+SELECT 1;

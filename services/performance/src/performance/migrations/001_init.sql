@@ -1,0 +1,2 @@
+-- performance's own schema; the runner sets search_path to it.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- routing's own schema; the runner sets search_path to it.
+SELECT 1;

@@ -1,0 +1,15 @@
+"""routing settings: environment variables only (documented in services/routing/README.md)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from satupintu_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Configuration of the routing service."""
+
+    http_host: str = Field(default="127.0.0.1", alias="ROUTING_HOST")
+    http_port: int = Field(default=8081, alias="ROUTING_PORT")
+    consumer_group: str = Field(default="satupintu-routing", alias="ROUTING_CONSUMER_GROUP")

@@ -1,0 +1,1 @@
+"""SatuPintu shared library: contracts and plumbing every service uses, and no business logic."""

@@ -1,0 +1,113 @@
+"""Where the tests get their real services from, in this order: explicit environment
+(KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL) → the local stack that `make test` starts → testcontainers when
+a Docker daemon answers → a clear failure. Never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+
+from satupintu_shared.topics import Topics
+
+LOCAL_KAFKA = "127.0.0.1:9092"
+LOCAL_DATABASE = "postgresql://satupintu:satupintu@127.0.0.1:55432/satupintu"
+
+
+def _reachable(hostport: str) -> bool:
+    host, _, port = hostport.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """Bootstrap servers of a real Kafka broker."""
+    explicit = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if explicit:
+        yield explicit
+    elif _reachable(LOCAL_KAFKA):
+        yield LOCAL_KAFKA
+    elif _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer("apache/kafka:4.1.0").with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+    else:
+        pytest.fail(
+            "No Kafka broker: run the tests with `make test` (it starts the local stack), "
+            "or set KAFKA_BOOTSTRAP_SERVERS, or run a Docker daemon for testcontainers."
+        )
+
+
+@pytest.fixture(scope="session")
+def admin_database_url() -> Iterator[str]:
+    """URL of a real PostgreSQL database whose user may create databases."""
+    explicit = os.environ.get("DATABASE_URL")
+    if explicit:
+        yield explicit
+    elif _reachable("127.0.0.1:55432"):
+        yield LOCAL_DATABASE
+    elif _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:15", driver=None) as pg:
+            yield pg.get_connection_url()
+    else:
+        pytest.fail(
+            "No PostgreSQL: run the tests with `make test` (it starts the local stack), "
+            "or set DATABASE_URL, or run a Docker daemon for testcontainers."
+        )
+
+
+@pytest.fixture
+async def database_url(admin_database_url: str) -> AsyncIterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = admin_database_url.rpartition("/")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(admin_database_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def topics() -> Topics:
+    """Topic names no other test uses."""
+    return Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
+
+
+@pytest.fixture
+def service_env(kafka_bootstrap: str, database_url: str, topics: Topics) -> dict[str, str]:
+    """Environment variables that point a service at this test's broker, database and topics."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DATABASE_URL": database_url,
+        "SATUPINTU_TOPIC_PREFIX": topics.prefix,
+        "LOG_LEVEL": "WARNING",
+    }
