@@ -24,7 +24,9 @@ async def read_records(
         while len(records) < count:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"only {len(records)} of {count} records arrived on {topic} in {timeout}s")
+                raise AssertionError(
+                    f"only {len(records)} of {count} records arrived on {topic} in {timeout}s"
+                )
             batch = await consumer.getmany(timeout_ms=int(min(left, 1.0) * 1000))
             for part in batch.values():
                 records.extend(part)
@@ -34,7 +36,11 @@ async def read_records(
 
 
 async def produce(
-    bootstrap: str, topic: str, value: bytes | None, *, key: bytes | None = None,
+    bootstrap: str,
+    topic: str,
+    value: bytes | None,
+    *,
+    key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     """Produce one record with acks=all."""

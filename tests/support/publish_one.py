@@ -14,7 +14,9 @@ async def main(bootstrap: str, topic: str, tracking_number: str) -> None:
     broker = create_broker(KafkaSettings(kafka_bootstrap_servers=bootstrap), service="test-publisher")
     await broker.connect()
     try:
-        event_id = await EventPublisher(broker, source="/tests/publisher").publish(topic, submitted(tracking_number))
+        event_id = await EventPublisher(broker, source="/tests/publisher").publish(
+            topic, submitted(tracking_number)
+        )
     finally:
         await broker.stop()
     print(event_id, flush=True)

@@ -10,15 +10,21 @@ from aiokafka.errors import TopicAlreadyExistsError
 from .settings import KafkaSettings
 
 
-async def ensure_topics(settings: KafkaSettings, topics: dict[str, dict[str, str]], *, partitions: int = 3) -> None:
+async def ensure_topics(
+    settings: KafkaSettings, topics: dict[str, dict[str, str]], *, partitions: int = 3
+) -> None:
     """Create each topic in ``topics`` (name → config, e.g. ``{"cleanup.policy": "compact"}``) if missing."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         new = [
-            NewTopic(name, num_partitions=1 if config.get("cleanup.policy") == "compact" else partitions,
-                     replication_factor=1, topic_configs=config)
+            NewTopic(
+                name,
+                num_partitions=1 if config.get("cleanup.policy") == "compact" else partitions,
+                replication_factor=1,
+                topic_configs=config,
+            )
             for name, config in topics.items()
             if name not in existing
         ]

@@ -153,7 +153,7 @@ def subscribe_events(
     attempts: dict[tuple[str, int, int], int] = {}
 
     async def consume(message: KafkaMessage) -> None:
-        record: ConsumerRecord[Any, Any] = message.raw_message  # type: ignore[assignment]
+        record: ConsumerRecord[Any, Any] = message.raw_message
         try:
             envelope = decode(record.value, record.headers or ())
             await handler(envelope, record)

@@ -109,13 +109,16 @@ class CatalogFeed:
         if not parts:
             return False
         ends = await consumer.end_offsets(list(parts))
-        return all(await consumer.position(tp) >= end for tp, end in ends.items())
+        for tp, end in ends.items():
+            if await consumer.position(tp) < end:
+                return False
+        return True
 
     async def _apply(self, value: bytes | None, headers: object) -> None:
         if value is None:
             return
         try:
-            applied = decode(value, headers).parse(CatalogApplied)  # type: ignore[arg-type]
+            applied: CatalogApplied = decode(value, headers).parse(CatalogApplied)  # type: ignore[arg-type]
         except InvalidEvent as exc:
             log.error("ignored an invalid catalog record", extra={"reason": str(exc)})
             return

@@ -7,6 +7,7 @@ subject (the tracking number) so that a request's events stay in order.
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -43,7 +44,7 @@ class Envelope:
     data: Any
     extensions: dict[str, str] = field(default_factory=dict)
 
-    def parse(self, model: type[M] | None = None) -> M:
+    def parse(self, model: builtins.type[M] | None = None) -> M:
         """Validate the data as ``model`` (default: the model registered for this event type)."""
         target = model or ALL_TYPES.get(self.type)
         if target is None:

@@ -48,12 +48,13 @@ class Contract(BaseModel):
     """Base of every contract model: strict about unknown fields, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    #: The CloudEvents ``type`` of messages carrying this model (empty for parts of messages).
+    EVENT_TYPE: ClassVar[str] = ""
 
 
 class Event(Contract):
     """Base of every event carried as a CloudEvent. ``tracking_number`` is the Kafka key and subject."""
 
-    EVENT_TYPE: ClassVar[str] = ""
     tracking_number: TrackingNumber
     occurred_at: AwareDatetime
 
@@ -265,7 +266,7 @@ AGENCY_MESSAGES: tuple[type[Contract], ...] = (
     SubmissionReceipt,
 )
 EVENT_TYPES: dict[str, type[Contract]] = {
-    model.EVENT_TYPE: model for model in (*LIFECYCLE_EVENTS, *AGENCY_MESSAGES)  # type: ignore[attr-defined]
+    model.EVENT_TYPE: model for model in (*LIFECYCLE_EVENTS, *AGENCY_MESSAGES)
 }
 STATUS_OF_EVENT: dict[str, RequestStatus] = {
     RequestSubmitted.EVENT_TYPE: RequestStatus.SUBMITTED,

@@ -29,14 +29,18 @@ async def apply_migrations(dsn_or_conn: str | asyncpg.Connection, *, schema: str
                 f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations '
                 "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {r["version"] for r in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')}
+            done = {
+                r["version"] for r in await conn.fetch(f'SELECT version FROM "{schema}".schema_migrations')
+            }
             for f in files:
                 if f.name in done:
                     continue
                 async with conn.transaction():
                     await conn.execute(f'SET LOCAL search_path TO "{schema}", public')
                     await conn.execute(f.read_text())
-                    await conn.execute(f'INSERT INTO "{schema}".schema_migrations (version) VALUES ($1)', f.name)
+                    await conn.execute(
+                        f'INSERT INTO "{schema}".schema_migrations (version) VALUES ($1)', f.name
+                    )
                 applied_now.append(f.name)
                 log.info("applied migration", extra={"schema": schema, "migration": f.name})
         finally:

@@ -17,7 +17,9 @@ class KafkaSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=5, ge=0, description="KAFKA_LINGER_MS: producer batching delay")
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1000, description="KAFKA_REQUEST_TIMEOUT_MS")
     kafka_metadata_max_age_ms: int = Field(default=5_000, ge=1000, description="KAFKA_METADATA_MAX_AGE_MS")
-    topic_prefix: str = Field(default="", description="SATUPINTU_TOPIC_PREFIX: isolates an environment's topics")
+    topic_prefix: str = Field(
+        default="", description="SATUPINTU_TOPIC_PREFIX: isolates an environment's topics"
+    )
 
     @property
     def topics(self) -> Topics:
@@ -35,7 +37,8 @@ class ServiceSettings(KafkaSettings):
     )
     database_pool_size: int = Field(default=10, ge=1, description="DATABASE_POOL_SIZE")
     otel_exporter_otlp_endpoint: str | None = Field(
-        default=None, description="OTEL_EXPORTER_OTLP_ENDPOINT: OTLP/HTTP collector, e.g. http://127.0.0.1:4318"
+        default=None,
+        description="OTEL_EXPORTER_OTLP_ENDPOINT: OTLP/HTTP collector, e.g. http://127.0.0.1:4318",
     )
     otel_traces_sampler_arg: float = Field(
         default=1.0, ge=0.0, le=1.0, description="OTEL_TRACES_SAMPLER_ARG: parent-based ratio sampling"

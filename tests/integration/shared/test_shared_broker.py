@@ -50,8 +50,14 @@ async def test_an_event_published_by_one_process_is_consumed_by_another(
     broker = await start_consumer(kafka_bootstrap, topics, received, group=f"{topics.prefix}g")
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.support.publish_one", kafka_bootstrap, topics.lifecycle, "SP-OTHER-PROC",
-            cwd=ROOT, stdout=subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "tests.support.publish_one",
+            kafka_bootstrap,
+            topics.lifecycle,
+            "SP-OTHER-PROC",
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
         )
         out, _ = await proc.communicate()
         assert proc.returncode == 0
@@ -88,13 +94,22 @@ async def test_messages_from_the_official_sdk_round_trip_through_the_broker(
 ) -> None:
     data = json.loads(submitted("SP-FROM-SDK").model_dump_json())
     sdk_event = CloudEvent(
-        attributes={"type": RequestSubmitted.EVENT_TYPE, "source": "/agency/sdk", "subject": "SP-FROM-SDK",
-                    "datacontenttype": "application/json"},
+        attributes={
+            "type": RequestSubmitted.EVENT_TYPE,
+            "source": "/agency/sdk",
+            "subject": "SP-FROM-SDK",
+            "datacontenttype": "application/json",
+        },
         data=data,
     )
     message = ce_kafka.to_binary_event(sdk_event)
-    await produce(kafka_bootstrap, topics.lifecycle, message.value, key=b"SP-FROM-SDK",
-                  headers=list(message.headers.items()))
+    await produce(
+        kafka_bootstrap,
+        topics.lifecycle,
+        message.value,
+        key=b"SP-FROM-SDK",
+        headers=list(message.headers.items()),
+    )
     received = Received()
     broker = await start_consumer(kafka_bootstrap, topics, received, group=f"{topics.prefix}g")
     try:
@@ -104,7 +119,9 @@ async def test_messages_from_the_official_sdk_round_trip_through_the_broker(
         assert received.envelopes[0].parse() == submitted("SP-FROM-SDK")
     finally:
         await broker.stop()
-    ours = [r for r in await read_records(kafka_bootstrap, topics.lifecycle, count=2) if r.key == b"SP-FROM-US"][0]
+    ours = next(
+        r for r in await read_records(kafka_bootstrap, topics.lifecycle, count=2) if r.key == b"SP-FROM-US"
+    )
     read_by_sdk = ce_kafka.from_binary_event(
         ce_kafka.KafkaMessage(headers=dict(ours.headers), key=ours.key, value=ours.value)
     )

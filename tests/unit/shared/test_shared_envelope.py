@@ -32,7 +32,9 @@ def test_binary_headers_follow_the_cloudevents_kafka_binding() -> None:
 
 def test_the_official_sdk_reads_what_we_write() -> None:
     value, headers = encode(submitted("SP-SDK-READS"), source="/intake")
-    message = ce_kafka.KafkaMessage(headers={k: v.encode() for k, v in headers.items()}, key=None, value=value)
+    message = ce_kafka.KafkaMessage(
+        headers={k: v.encode() for k, v in headers.items()}, key=None, value=value
+    )
     event = ce_kafka.from_binary_event(message)
     assert event.get_type() == RequestSubmitted.EVENT_TYPE
     assert event.get_subject() == "SP-SDK-READS"
@@ -45,8 +47,12 @@ def test_the_official_sdk_reads_what_we_write() -> None:
 def test_we_read_what_the_official_sdk_writes(mode: str) -> None:
     data = json.loads(submitted("SP-WE-READ").model_dump_json())
     event = CloudEvent(
-        attributes={"type": RequestSubmitted.EVENT_TYPE, "source": "/agency/x", "subject": "SP-WE-READ",
-                    "datacontenttype": "application/json"},
+        attributes={
+            "type": RequestSubmitted.EVENT_TYPE,
+            "source": "/agency/x",
+            "subject": "SP-WE-READ",
+            "datacontenttype": "application/json",
+        },
         data=data,
     )
     convert = ce_kafka.to_binary_event if mode == "binary" else ce_kafka.to_structured_event
@@ -59,14 +65,20 @@ def test_we_read_what_the_official_sdk_writes(mode: str) -> None:
 @pytest.mark.parametrize(
     ("value", "headers", "reason"),
     [
-        (b"not json", {"ce_specversion": b"1.0", "ce_id": b"1", "ce_type": b"t", "ce_source": b"s"}, "not valid JSON"),
+        (
+            b"not json",
+            {"ce_specversion": b"1.0", "ce_id": b"1", "ce_type": b"t", "ce_source": b"s"},
+            "not valid JSON",
+        ),
         (b"{}", {"content-type": b"application/json"}, "missing attribute"),
         (b"[1]", {"ce_id": b"1"}, "missing header"),
         (b"", {"ce_specversion": b"1.0", "ce_id": b"1", "ce_type": b"t", "ce_source": b"s"}, "empty"),
         (b"{}", {"ce_specversion": b"0.3", "ce_id": b"1", "ce_type": b"t", "ce_source": b"s"}, "specversion"),
     ],
 )
-def test_a_malformed_record_is_refused_with_a_reason(value: bytes, headers: dict[str, bytes], reason: str) -> None:
+def test_a_malformed_record_is_refused_with_a_reason(
+    value: bytes, headers: dict[str, bytes], reason: str
+) -> None:
     with pytest.raises(InvalidEvent, match=reason):
         decode(value, headers)
 
