@@ -39,6 +39,11 @@ class CatalogFeed:
         return self._latest
 
     @property
+    def caught_up(self) -> bool:
+        """Whether the records present at start have been read (so ``latest`` is really the latest)."""
+        return self._caught_up.is_set()
+
+    @property
     def catalog(self) -> Catalog:
         """The newest applied catalog, or an empty one."""
         return self._latest.catalog if self._latest else Catalog()

@@ -137,18 +137,26 @@ class AgencyAction(Event):
 
 
 class RequestAccepted(AgencyAction):
+    """The assigned agency accepted the request and will work on it."""
+
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.accepted.v1"
 
 
 class RequestInProgress(AgencyAction):
+    """The assigned agency is working on the request."""
+
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.in-progress.v1"
 
 
 class RequestCompleted(AgencyAction):
+    """The assigned agency completed the request; the citizen may now answer the survey."""
+
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.completed.v1"
 
 
 class RequestRejected(AgencyAction):
+    """The assigned agency refused the request on its merits, with a reason."""
+
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.rejected.v1"
     reason: str
 

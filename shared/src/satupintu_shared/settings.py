@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .topics import Topics
@@ -18,7 +18,10 @@ class KafkaSettings(BaseSettings):
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1000, description="KAFKA_REQUEST_TIMEOUT_MS")
     kafka_metadata_max_age_ms: int = Field(default=5_000, ge=1000, description="KAFKA_METADATA_MAX_AGE_MS")
     topic_prefix: str = Field(
-        default="", description="SATUPINTU_TOPIC_PREFIX: isolates an environment's topics"
+        default="",
+        # Documented as SATUPINTU_TOPIC_PREFIX; the field name still works (kwargs, TOPIC_PREFIX).
+        validation_alias=AliasChoices("SATUPINTU_TOPIC_PREFIX", "topic_prefix"),
+        description="SATUPINTU_TOPIC_PREFIX: isolates an environment's topics",
     )
 
     @property

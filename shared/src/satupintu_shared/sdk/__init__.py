@@ -1,0 +1,9 @@
+"""The SatuPintu SDK for agency systems (see ``docs/sdk.md``).
+
+>>> from satupintu_shared.sdk import AgencyClient
+"""
+
+from .agency import AgencyClient, ReportOptions, current_traceparent
+from .ids import report_event_id, submission_event_id
+
+__all__ = ["AgencyClient", "ReportOptions", "current_traceparent", "report_event_id", "submission_event_id"]

@@ -1,0 +1,305 @@
+"""``AgencyClient``: what an agency system needs to work with SatuPintu over Kafka.
+
+It reads the agency's own inbox (assignments and submission receipts), reports progress to the
+agency's own status topic and submits new requests, all as CloudEvents in binary content mode.
+
+Tracing: the client's broker carries faststream's ``KafkaTelemetryMiddleware``. While a handler runs,
+the current OpenTelemetry context is the one extracted from the inbox record's ``traceparent`` header,
+so the agency's ``handle`` span and every report published from the handler belong to the request's
+trace. A report sent later, outside the handler, can rejoin that trace by passing the ``traceparent``
+the handler saw (``current_traceparent()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Self, TypedDict, Unpack
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import TracerProvider
+
+from ..broker import EventPublisher, create_broker
+from ..envelope import Envelope, InvalidEvent, decode
+from ..events import (
+    Applicant,
+    Channel,
+    Contract,
+    ReportedStatus,
+    RequestAssigned,
+    StatusReported,
+    SubmissionReceipt,
+    SubmissionRequested,
+    utc_now,
+)
+from ..settings import KafkaSettings
+from ..topics import Topics
+from .ids import report_event_id, submission_event_id
+
+log = logging.getLogger(__name__)
+
+AssignmentHandler = Callable[[RequestAssigned], Awaitable[None]]
+ReceiptHandler = Callable[[SubmissionReceipt], Awaitable[None]]
+
+
+class ReportOptions(TypedDict, total=False):
+    """Optional parts of a progress report (see ``AgencyClient.report``)."""
+
+    officer_id: str | None
+    note: str | None
+    idempotency_key: str | None
+    event_id: str | None
+    occurred_at: datetime | None
+    traceparent: str | None
+
+
+class AgencyClient:
+    """One agency system's connection to SatuPintu (an async context manager).
+
+    ``agency_code`` is the agency's code in the catalog; it names the topics the client uses
+    (``satupintu.agency.<code>.inbox`` and ``.status``). ``group_id`` defaults to
+    ``satupintu-agency-<code>``: replicas of one agency system share the inbox between them. The
+    offset of an inbox record is committed only after its handler returned; a handler that raises
+    gets the record again after ``retry_delay`` seconds, so make handlers safe to repeat (reports
+    are: a repeated report carries the same event id).
+    """
+
+    def __init__(
+        self,
+        agency_code: str,
+        bootstrap_servers: str = "127.0.0.1:9092",
+        topic_prefix: str = "",
+        *,
+        group_id: str | None = None,
+        source: str | None = None,
+        retry_delay: float = 1.0,
+        tracer_provider: TracerProvider | None = None,
+        **broker_options: Any,
+    ) -> None:
+        self.agency_code = agency_code
+        self.topics = Topics(prefix=topic_prefix)
+        # The prefix isolates environments sharing a cluster, consumer groups included.
+        self.group_id = group_id or f"{topic_prefix}satupintu-agency-{agency_code}"
+        self.retry_delay = retry_delay
+        settings = KafkaSettings(kafka_bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix)
+        self._broker = create_broker(
+            settings, service=f"agency-{agency_code}", tracer_provider=tracer_provider, **broker_options
+        )
+        self._publisher = EventPublisher(self._broker, source=source or f"/agency/{agency_code}")
+        self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
+        self._on_assignment: AssignmentHandler | None = None
+        self._on_receipt: ReceiptHandler | None = None
+        self._consuming = False
+        self._stopped = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self._broker.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._broker.stop()
+
+    def on_assignment(self, handler: AssignmentHandler) -> AssignmentHandler:
+        """Register the handler of requests assigned to this agency (usable as a decorator)."""
+        self._check_not_consuming()
+        self._on_assignment = handler
+        return handler
+
+    def on_receipt(self, handler: ReceiptHandler) -> ReceiptHandler:
+        """Register the handler of receipts for this agency's submissions (usable as a decorator)."""
+        self._check_not_consuming()
+        self._on_receipt = handler
+        return handler
+
+    async def listen(self) -> None:
+        """Start consuming the inbox in the background (``run`` does this and waits)."""
+        if self._consuming:
+            return
+        if self._on_assignment is None and self._on_receipt is None:
+            # Consuming without a handler would commit (and so lose) the agency's assignments.
+            raise RuntimeError("register on_assignment or on_receipt before listen() or run()")
+        self._consuming = True
+        subscriber = self._broker.subscriber(
+            self.topics.inbox(self.agency_code),
+            group_id=self.group_id,
+            # Commit only after the handler returned; a failing handler gets the record again.
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            # A new agency system must see assignments made before it first started.
+            auto_offset_reset="earliest",
+        )
+        subscriber(self._consume)
+        await subscriber.start()
+
+    async def run(self) -> None:
+        """Consume the inbox until ``stop()`` is called or the task is cancelled."""
+        await self.listen()
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        """Make ``run()`` return (call it from a signal handler, for example)."""
+        self._stopped.set()
+
+    # --- progress reports -------------------------------------------------------------------------
+
+    async def accept(self, tracking_number: str, **options: Unpack[ReportOptions]) -> str:
+        """Report that the agency accepted the request. Returns the CloudEvent id."""
+        return await self.report(tracking_number, "accepted", **options)
+
+    async def start(self, tracking_number: str, **options: Unpack[ReportOptions]) -> str:
+        """Report that work on the request started (``in_progress``). Returns the CloudEvent id."""
+        return await self.report(tracking_number, "in_progress", **options)
+
+    async def complete(self, tracking_number: str, **options: Unpack[ReportOptions]) -> str:
+        """Report that the request is completed. Returns the CloudEvent id."""
+        return await self.report(tracking_number, "completed", **options)
+
+    async def reject(self, tracking_number: str, reason: str, **options: Unpack[ReportOptions]) -> str:
+        """Report that the agency rejected the request, saying why. Returns the CloudEvent id."""
+        return await self.report(tracking_number, "rejected", reason=reason, **options)
+
+    async def return_not_our_authority(
+        self, tracking_number: str, reason: str, **options: Unpack[ReportOptions]
+    ) -> str:
+        """Return the request as not this agency's authority (bukan kewenangan), so it is re-routed."""
+        return await self.report(tracking_number, "returned", reason=reason, **options)
+
+    async def report(
+        self,
+        tracking_number: str,
+        status: ReportedStatus,
+        *,
+        officer_id: str | None = None,
+        note: str | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+        event_id: str | None = None,
+        occurred_at: datetime | None = None,
+        traceparent: str | None = None,
+    ) -> str:
+        """Publish a ``StatusReported`` to this agency's status topic and wait for the broker's ack.
+
+        The event id is ``event_id`` or derived from (tracking number, status, ``idempotency_key``),
+        so calling again after a failure publishes the same ``ce_id`` and counts once. ``traceparent``
+        continues a trace seen earlier (by default the current context is used, e.g. the handler's).
+        """
+        if status in ("rejected", "returned") and not reason:
+            raise ValueError(f"a {status} report needs a reason")
+        event = StatusReported(
+            tracking_number=tracking_number,
+            occurred_at=occurred_at or utc_now(),
+            status=status,
+            officer_id=officer_id,
+            note=note,
+            reason=reason,
+        )
+        ce_id = event_id or report_event_id(self.agency_code, tracking_number, status, idempotency_key)
+        with _continuing(traceparent):
+            return await self._publisher.publish(self.topics.status(self.agency_code), event, event_id=ce_id)
+
+    # --- submissions ------------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        reference: str,
+        *,
+        service_code: str,
+        region_code: str,
+        applicant: Applicant,
+        attributes: Mapping[str, Any] | None = None,
+        description: str = "",
+        channel: Channel = Channel.AGENCY_SYSTEM,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Submit a new request through intake; returns ``reference`` (echoed by the receipt).
+
+        Intake takes ``idempotency_key`` (default: ``reference``) as the agency's idempotency key, so
+        a retried submission yields the same tracking number; the receipt arrives in the inbox.
+        """
+        request = SubmissionRequested(
+            reference=reference,
+            submitted_by=self.agency_code,
+            service_code=service_code,
+            region_code=region_code,
+            applicant=applicant,
+            attributes=dict(attributes or {}),
+            description=description,
+            channel=channel,
+            idempotency_key=idempotency_key,
+        )
+        ce_id = submission_event_id(self.agency_code, idempotency_key or reference)
+        await self._publisher.publish(self.topics.submissions, request, event_id=ce_id, key=reference)
+        return reference
+
+    # --- consuming --------------------------------------------------------------------------------
+
+    async def _consume(self, message: KafkaMessage) -> None:
+        record: ConsumerRecord[Any, Any] = message.raw_message
+        try:
+            envelope = decode(record.value, record.headers or ())
+            event: Contract = envelope.parse()
+        except InvalidEvent as exc:
+            # Not ours to repair and no dead-letter topic to write to: log and move on.
+            log.warning(
+                "skipped an invalid inbox record",
+                extra={"topic": record.topic, "offset": record.offset, "reason": str(exc)[:300]},
+            )
+            return
+        with self._span(envelope):
+            try:
+                await self._dispatch(event, envelope.type)
+            except Exception:
+                # Not committed: the record comes back after a pause (no hot loop on a lasting fault).
+                log.exception("inbox handler failed; retrying", extra={"subject": envelope.subject})
+                await asyncio.sleep(self.retry_delay)
+                raise
+
+    async def _dispatch(self, event: Contract, event_type: str) -> None:
+        if isinstance(event, RequestAssigned) and self._on_assignment is not None:
+            await self._on_assignment(event)
+        elif isinstance(event, SubmissionReceipt) and self._on_receipt is not None:
+            await self._on_receipt(event)
+        else:
+            log.info("no handler for an inbox record", extra={"type": event_type})
+
+    @contextmanager
+    def _span(self, envelope: Envelope) -> Iterator[None]:
+        attributes = {
+            "messaging.message.id": envelope.id,
+            "satupintu.agency_code": self.agency_code,
+            "satupintu.tracking_number": envelope.subject or "",
+            "satupintu.event_type": envelope.type,
+        }
+        with self._tracer.start_as_current_span(f"agency {self.agency_code} handle", attributes=attributes):
+            yield
+
+    def _check_not_consuming(self) -> None:
+        if self._consuming:
+            raise RuntimeError("register handlers before listen() or run()")
+
+
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the current span: keep it to continue the trace in a later report."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def _continuing(traceparent: str | None) -> Iterator[None]:
+    if not traceparent:
+        yield
+        return
+    token = otel_context.attach(propagate.extract({"traceparent": traceparent}))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
