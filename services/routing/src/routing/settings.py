@@ -13,3 +13,9 @@ class Settings(ServiceSettings):
     http_host: str = Field(default="127.0.0.1", alias="ROUTING_HOST")
     http_port: int = Field(default=8081, alias="ROUTING_PORT")
     consumer_group: str = Field(default="satupintu-routing", alias="ROUTING_CONSUMER_GROUP")
+    status_consumer_group: str = Field(
+        default="satupintu-routing-status", alias="ROUTING_STATUS_CONSUMER_GROUP"
+    )
+    watchdog_interval_seconds: float = Field(default=30.0, gt=0, alias="ROUTING_WATCHDOG_INTERVAL_SECONDS")
+    hop_limit: int = Field(default=3, ge=0, alias="ROUTING_HOP_LIMIT")
+    catalog_catch_up_seconds: float = Field(default=15.0, gt=0, alias="ROUTING_CATALOG_CATCH_UP_SECONDS")

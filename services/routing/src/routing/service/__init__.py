@@ -1,0 +1,1 @@
+"""Handlers: orchestrate the domain decisions, the state in PostgreSQL and the outbox."""
