@@ -47,4 +47,8 @@ class ServiceSettings(KafkaSettings):
         default=1.0, ge=0.0, le=1.0, description="OTEL_TRACES_SAMPLER_ARG: parent-based ratio sampling"
     )
     log_level: str = Field(default="INFO", description="LOG_LEVEL")
-    environment: str = Field(default="development", description="SATUPINTU_ENV: development or production")
+    environment: str = Field(
+        default="development",
+        validation_alias=AliasChoices("SATUPINTU_ENV", "environment"),
+        description="SATUPINTU_ENV: development or production",
+    )

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
-from satupintu_shared.broker import create_broker
+from satupintu_shared.admin import ensure_platform_topics
+from satupintu_shared.broker import DeadLetters, EventPublisher, create_broker, dead_letter_counter
+from satupintu_shared.catalog_feed import CatalogFeed
+from satupintu_shared.events import SurveyAnswers
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
 from satupintu_shared.telemetry import setup_telemetry
 
+from .adapters.catalog import CatalogSource, load_catalog_file
+from .adapters.idempotency import IdempotencyStore
+from .adapters.kafka import BoundedPublisher, BrokerConnection
+from .adapters.status_store import StatusStore
+from .domain.tracking import TrackingNumberGenerator
+from .entrypoints import consumers, http_api, open311, problems
+from .entrypoints.deps import Services
+from .entrypoints.schemas import BatchIn, SubmissionIn, install_openapi
+from .service_layer.metrics import Metrics
+from .service_layer.submit import Submitter
+from .service_layer.survey import Surveys
 from .settings import Settings
 
 SERVICE = "intake"
@@ -22,29 +38,79 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The intake application; start-up connects everything, shutdown drains in-flight work."""
     settings = settings or Settings()
     tracer_provider = setup_telemetry(SERVICE, settings)
-    broker = create_broker(settings, service=SERVICE, tracer_provider=tracer_provider)
+    registry = _registry()
+    broker = create_broker(settings, service=SERVICE, tracer_provider=tracer_provider, registry=registry)
+    feed = CatalogFeed(settings)
+    fallback = load_catalog_file(settings.catalog_file) if settings.catalog_file else None
+    catalog = CatalogSource(feed, fallback)
+    metrics = Metrics(registry)
+    dead = DeadLetters(broker, settings.topics, dead_letter_counter(registry))
+
+    async def before_broker() -> None:
+        await ensure_platform_topics(settings)
+        # Take agency submissions only once the catalog has been read (or it is clearly absent).
+        with contextlib.suppress(TimeoutError):
+            await feed.wait_for_version(1, timeout=settings.catalog_wait_seconds)
+
+    connection = BrokerConnection(broker, before_start=before_broker)
     state: dict[str, asyncpg.Pool] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await apply_migrations(settings.database_url, schema=SERVICE, package="intake.migrations")
-        state["pool"] = await asyncpg.create_pool(settings.database_url, max_size=settings.database_pool_size)
-        await broker.start()
+        pool = state["pool"] = await asyncpg.create_pool(
+            settings.database_url, max_size=settings.database_pool_size
+        )
+        publisher = BoundedPublisher(
+            connection,
+            EventPublisher(broker, source=f"/satupintu/{SERVICE}"),
+            timeout=settings.publish_timeout_seconds,
+        )
+        status = StatusStore(pool)
+        submitter = Submitter(
+            catalog, IdempotencyStore(pool), publisher, settings.topics, TrackingNumberGenerator(), metrics
+        )
+        app.state.services = Services(
+            settings, submitter, Surveys(status, publisher, settings.topics, metrics), status, catalog
+        )
+        consumers.subscribe_ingress(broker, submitter, publisher, settings.topics, dead)
+        consumers.subscribe_status(broker, status, settings.topics, dead)
+        await feed.start(catch_up_timeout=min(1.0, settings.catalog_wait_seconds))
+        connection.start()
         try:
             yield
         finally:
-            await broker.stop()
-            await state["pool"].close()
+            await connection.stop()
+            await feed.stop()
+            await pool.close()
             tracer_provider.shutdown()
 
     async def database_ready() -> None:
         await state["pool"].fetchval("SELECT 1")
 
     async def broker_ready() -> None:
-        if not await broker.ping(timeout=2.0):
+        if not connection.connected.is_set() or not await broker.ping(timeout=2.0):
             raise ConnectionError("Kafka is unreachable")
 
-    app = FastAPI(title="SatuPintu intake", lifespan=lifespan)
+    app = FastAPI(
+        title="SatuPintu intake",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="The one door: submit service requests, follow them, answer the survey.",
+    )
     install_problem_handlers(app)
-    app.include_router(health_router({"kafka": broker_ready, "database": database_ready}))
+    problems.install(app)
+    app.include_router(health_router({"kafka": broker_ready, "database": database_ready}, registry=registry))
+    app.include_router(http_api.router)
+    open311.install(app)
+    install_openapi(app, [SubmissionIn, BatchIn, SurveyAnswers])
     return app
+
+
+def _registry() -> CollectorRegistry:
+    # One registry per app, so that tests can build the app twice in one process.
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry

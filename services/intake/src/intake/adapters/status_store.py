@@ -1,0 +1,139 @@
+"""The status read model and the survey table (schema ``intake``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ..domain.status import StatusChange
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One request as the citizen sees it (personal data masked)."""
+
+    tracking_number: str
+    status: str
+    service_code: str | None
+    region_code: str | None
+    channel: str | None
+    agency_code: str | None
+    due_at: datetime | None
+    applicant: dict[str, str]
+    submitted_at: datetime | None
+    updated_at: datetime
+
+
+_COLUMNS = (
+    "tracking_number, status, service_code, region_code, channel, agency_code, due_at, "
+    "applicant_summary, submitted_at, updated_at"
+)
+
+_UPSERT = """
+INSERT INTO intake.request_status AS s (tracking_number, status, service_code, region_code, channel,
+    agency_code, due_at, applicant_summary, submitted_at, updated_at, last_event_id)
+VALUES ($1, coalesce($2, 'submitted'), $3, $4, $5, $6, $7, coalesce($8::jsonb, '{}'::jsonb), $9, $10, $11)
+ON CONFLICT (tracking_number) DO UPDATE SET
+    status = coalesce($2, s.status),
+    service_code = coalesce($3, s.service_code),
+    region_code = coalesce($4, s.region_code),
+    channel = coalesce($5, s.channel),
+    agency_code = coalesce($6, s.agency_code),
+    due_at = coalesce($7, s.due_at),
+    applicant_summary = coalesce($8::jsonb, s.applicant_summary),
+    submitted_at = coalesce($9, s.submitted_at),
+    updated_at = greatest($10, s.updated_at),
+    last_event_id = $11
+WHERE s.last_event_id IS DISTINCT FROM $11
+"""
+
+
+class StatusStore:
+    """Reads and writes the read model fed by the lifecycle topic."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def apply(self, change: StatusChange) -> None:
+        """Apply one lifecycle event's effect (events of one request arrive in order)."""
+        summary = json.dumps(change.applicant) if change.applicant is not None else None
+        await self._pool.execute(
+            _UPSERT,
+            change.tracking_number,
+            change.status,
+            change.service_code,
+            change.region_code,
+            change.channel,
+            change.agency_code,
+            change.due_at,
+            summary,
+            change.submitted_at,
+            change.occurred_at,
+            change.event_id,
+        )
+
+    async def get(self, tracking_number: str) -> StatusRow | None:
+        """The request with ``tracking_number``, if the read model has it."""
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM intake.request_status WHERE tracking_number = $1", tracking_number
+        )
+        return _row(row) if row else None
+
+    async def search(
+        self,
+        *,
+        tracking_numbers: list[str] | None = None,
+        service_code: str | None = None,
+        statuses: list[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[StatusRow]:
+        """Requests matching every given filter, newest first."""
+        where: list[str] = ["true"]
+        args: list[Any] = []
+        for clause, value in (
+            ("tracking_number = ANY(${})", tracking_numbers),
+            ("service_code = ${}", service_code),
+            ("status = ANY(${})", statuses),
+            ("submitted_at >= ${}", start),
+            ("submitted_at <= ${}", end),
+        ):
+            if value is not None:
+                args.append(value)
+                where.append(clause.format(len(args)))
+        args.append(limit)
+        sql = (
+            f"SELECT {_COLUMNS} FROM intake.request_status WHERE {' AND '.join(where)} "
+            f"ORDER BY submitted_at DESC NULLS LAST LIMIT ${len(args)}"
+        )
+        return [_row(r) for r in await self._pool.fetch(sql, *args)]
+
+    async def record_survey(
+        self, tracking_number: str, agency_code: str | None, answers: dict[str, Any], event_id: str
+    ) -> bool:
+        """Store the survey; False when this request already has one."""
+        result = await self._pool.execute(
+            "INSERT INTO intake.surveys (tracking_number, agency_code, answers, event_id) "
+            "VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (tracking_number) DO NOTHING",
+            tracking_number,
+            agency_code,
+            json.dumps(answers),
+            event_id,
+        )
+        return bool(result.endswith(" 1"))
+
+    async def forget_survey(self, tracking_number: str) -> None:
+        """Undo ``record_survey`` when its event could not be published (the citizen may try again)."""
+        await self._pool.execute("DELETE FROM intake.surveys WHERE tracking_number = $1", tracking_number)
+
+
+def _row(row: asyncpg.Record) -> StatusRow:
+    data = dict(row)
+    summary = data.pop("applicant_summary")
+    data["applicant"] = json.loads(summary) if isinstance(summary, str) else dict(summary or {})
+    return StatusRow(**data)

@@ -1,0 +1,97 @@
+"""Kafka entrypoints: submissions from agency systems, and the lifecycle feed of the status read model."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
+
+from satupintu_shared.broker import DeadLetters, subscribe_events
+from satupintu_shared.envelope import Envelope, InvalidEvent
+from satupintu_shared.events import (
+    EVENT_TYPES,
+    Channel,
+    Event,
+    SubmissionReceipt,
+    SubmissionRequested,
+    utc_now,
+)
+from satupintu_shared.topics import Topics
+
+from ..adapters.kafka import BoundedPublisher, BrokerUnavailable, Outgoing
+from ..adapters.status_store import StatusStore
+from ..domain.messages import EN
+from ..domain.status import status_change
+from ..service_layer.submit import EVENT_NAMESPACE, Door, Item, Submitter
+
+INGRESS_GROUP = "satupintu-intake"
+STATUS_GROUP = "satupintu-intake-status"
+KAFKA_DOOR = Door(
+    "kafka", default_channel=Channel.AGENCY_SYSTEM, extra_fields=frozenset({"reference", "idempotency_key"})
+)
+
+
+def subscribe_ingress(
+    broker: KafkaBroker, submitter: Submitter, publisher: BoundedPublisher, topics: Topics, dead: DeadLetters
+) -> None:
+    """Agency systems' CloudEvents on the submissions topic: valid → submitted + receipt; invalid → DLQ."""
+
+    async def on_submission(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
+        if envelope.type != SubmissionRequested.EVENT_TYPE:
+            raise InvalidEvent(f"expected {SubmissionRequested.EVENT_TYPE}, got {envelope.type!r}")
+        data = envelope.data if isinstance(envelope.data, dict) else None
+        reference, agency = _required(data, "reference"), _required(data, "submitted_by")
+        key = str((data or {}).get("idempotency_key") or reference)
+        outcome = await submitter.submit(Item(data, key=f"kafka:{agency}:{key}"), KAFKA_DOOR)
+        if outcome.kind == "invalid":
+            reasons = "; ".join(f"{e.pointer}: {e.render(EN)['detail']}" for e in outcome.errors)
+            raise InvalidEvent(f"invalid submission: {reasons}")
+        if outcome.kind == "conflict":
+            raise InvalidEvent(f"idempotency key {key!r} was already used for a different submission")
+        if outcome.kind == "unavailable" or outcome.tracking_number is None:
+            raise BrokerUnavailable("submission not acknowledged; will be redelivered")
+        receipt = SubmissionReceipt(
+            tracking_number=outcome.tracking_number, occurred_at=utc_now(), reference=reference
+        )
+        event_id = str(uuid.uuid5(EVENT_NAMESPACE, f"{outcome.tracking_number}:receipt"))
+        await publisher.publish(Outgoing(topics.inbox(agency), receipt, event_id))
+
+    subscribe_events(
+        broker,
+        on_submission,
+        topics=[topics.submissions],
+        group_id=INGRESS_GROUP,
+        dead_letters=dead,
+        # A new group must not skip submissions that arrived before it started.
+        auto_offset_reset="earliest",
+    )
+
+
+def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, dead: DeadLetters) -> None:
+    """Every lifecycle event updates the citizen-facing status view."""
+
+    async def on_lifecycle(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
+        if envelope.type not in EVENT_TYPES:
+            return  # a newer event type this version does not know: not ours to judge
+        event = envelope.parse(EVENT_TYPES[envelope.type])
+        if isinstance(event, Event):
+            await store.apply(status_change(event, envelope.type, envelope.id))
+
+    subscribe_events(
+        broker,
+        on_lifecycle,
+        topics=[topics.lifecycle],
+        group_id=STATUS_GROUP,
+        dead_letters=dead,
+        # The read model must hold every request, including those submitted before this group existed.
+        auto_offset_reset="earliest",
+    )
+
+
+def _required(data: dict[str, Any] | None, name: str) -> str:
+    value = (data or {}).get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(f"invalid submission: /{name}: is required")
+    return value

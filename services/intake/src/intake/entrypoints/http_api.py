@@ -1,0 +1,188 @@
+"""The citizen and agency HTTP API under ``/v1``: thin routes over the service layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from lokal import wilayah
+from pydantic import ValidationError
+
+from satupintu_shared.events import SurveyAnswers
+from satupintu_shared.telemetry import current_trace_id
+
+from ..domain.messages import FieldError
+from ..domain.tracking import parse_tracking_number
+from ..service_layer.submit import CatalogUnavailable, Door, Item, Outcome
+from .deps import LanguageDep, ServicesDep, server_span
+from .problems import ProblemError, pydantic_errors, read_json, validation_problem
+from .schemas import Accepted, BatchIn, StatusView, SubmissionIn, body
+
+router = APIRouter(prefix="/v1", tags=["requests"])
+HTTP_DOOR = Door("http")
+BATCH_DOOR = Door("batch", extra_fields=frozenset({"idempotency_key"}))
+MAX_BATCH = 500
+
+
+@router.post("/requests", status_code=202, response_model=Accepted, openapi_extra=body(SubmissionIn))
+async def submit(
+    request: Request,
+    services: ServicesDep,
+    idempotency_key: str | None = Header(default=None, max_length=200),
+) -> JSONResponse:
+    """Submit a service request; 202 only after the broker acknowledged it."""
+    with server_span(request, "POST /v1/requests"):
+        raw = await read_json(request, services.settings.max_body_bytes)
+        key = f"http:{idempotency_key}" if idempotency_key else None
+        outcome = await _submit(services, [Item(raw, key)], HTTP_DOOR)
+        result = _single(outcome[0], services.settings.retry_after_seconds)
+        return JSONResponse(
+            result,
+            status_code=202,
+            headers={
+                "Location": result["links"]["status"],
+                "Idempotent-Replayed": str(outcome[0].kind == "replayed").lower(),
+            },
+        )
+
+
+@router.post("/requests:batch", openapi_extra=body(BatchIn))
+async def submit_batch(request: Request, services: ServicesDep, lang: LanguageDep) -> dict[str, Any]:
+    """Up to 500 submissions; per-item results (one bad item does not sink the others)."""
+    with server_span(request, "POST /v1/requests:batch"):
+        raw = await read_json(request, services.settings.max_batch_body_bytes)
+        items = raw.get("items") if isinstance(raw, dict) else None
+        errors = _batch_shape(raw, items)
+        if errors:
+            raise validation_problem(errors)
+        assert isinstance(items, list)
+        batch = [_batch_item(i, entry) for i, entry in enumerate(items)]
+        outcomes = await _submit(services, batch, BATCH_DOOR)
+        results = [_item_result(i, o, lang) for i, o in enumerate(outcomes)]
+        accepted = sum(1 for o in outcomes if o.kind in ("accepted", "replayed"))
+        return {
+            "accepted": accepted,
+            "rejected": len(outcomes) - accepted,
+            "trace_id": current_trace_id(),
+            "results": results,
+        }
+
+
+@router.get("/requests/{tracking_number}", response_model=StatusView)
+async def status(tracking_number: str, services: ServicesDep) -> dict[str, Any]:
+    """The citizen's status view (personal data masked)."""
+    canonical = _known_format(tracking_number)
+    row = await services.status.get(canonical)
+    if row is None:
+        raise ProblemError(404, "not_found", detail_key="not_found_detail", value=canonical)
+    catalog = services.catalog()
+    service = catalog.service(row.service_code) if catalog and row.service_code else None
+    agency = catalog.agency(row.agency_code) if catalog and row.agency_code else None
+    return {
+        "tracking_number": row.tracking_number,
+        "status": row.status,
+        "service_code": row.service_code,
+        "service_name": service.name if service else None,
+        "region_code": row.region_code,
+        "region_name": wilayah.wilayah_name(row.region_code) if row.region_code else None,
+        "agency_code": row.agency_code,
+        "agency_name": agency.name if agency else None,
+        "due_at": row.due_at,
+        "submitted_at": row.submitted_at,
+        "updated_at": row.updated_at,
+        "applicant": row.applicant,
+        "links": {
+            "self": f"/v1/requests/{row.tracking_number}",
+            "survey": f"/v1/requests/{row.tracking_number}/survey",
+        },
+    }
+
+
+@router.post("/requests/{tracking_number}/survey", status_code=201, openapi_extra=body(SurveyAnswers))
+async def survey(
+    tracking_number: str, request: Request, services: ServicesDep, lang: LanguageDep
+) -> JSONResponse:
+    """The satisfaction survey (9 elements, each 1–4): once, after completion."""
+    canonical = _known_format(tracking_number)
+    raw = await read_json(request, services.settings.max_body_bytes)
+    try:
+        answers = SurveyAnswers.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_problem(pydantic_errors(exc.errors(include_url=False))) from exc
+    result = await services.surveys.answer(canonical, answers)
+    if result.outcome == "not_found":
+        raise ProblemError(404, "not_found", detail_key="not_found_detail", value=canonical)
+    if result.outcome == "not_completed":
+        raise ProblemError(
+            409, "survey_not_completed", detail_key="survey_not_completed_detail", current=result.status
+        )
+    if result.outcome == "already_answered":
+        raise ProblemError(409, "survey_done", detail_key="survey_done_detail")
+    if result.outcome == "unavailable":
+        raise _unavailable(services.settings.retry_after_seconds)
+    return JSONResponse({"tracking_number": canonical, "survey": "answered"}, status_code=201)
+
+
+async def _submit(services: ServicesDep, items: list[Item], door: Door) -> list[Outcome]:
+    try:
+        return await services.submitter.submit_many(items, door)
+    except CatalogUnavailable as exc:
+        raise _unavailable(services.settings.retry_after_seconds, "catalog_unavailable_detail") from exc
+
+
+def _single(outcome: Outcome, retry_after: int) -> dict[str, Any]:
+    if outcome.kind == "invalid":
+        raise validation_problem(outcome.errors)
+    if outcome.kind == "conflict":
+        raise ProblemError(409, "idempotency_conflict", detail_key="idempotency_conflict_detail")
+    if outcome.kind == "unavailable" or outcome.tracking_number is None:
+        raise _unavailable(retry_after)
+    tn = outcome.tracking_number
+    return {
+        "tracking_number": tn,
+        "status": "submitted",
+        "trace_id": current_trace_id(),
+        "links": {"status": f"/v1/requests/{tn}"},
+    }
+
+
+def _item_result(index: int, outcome: Outcome, lang: str) -> dict[str, Any]:
+    status = {"accepted": 202, "replayed": 202, "invalid": 422, "conflict": 409, "unavailable": 503}[
+        outcome.kind
+    ]
+    result: dict[str, Any] = {"index": index, "status": status, "outcome": outcome.kind}
+    if outcome.tracking_number:
+        result["tracking_number"] = outcome.tracking_number
+    if outcome.errors:
+        result["errors"] = [e.render(lang) for e in outcome.errors]
+    return result
+
+
+def _batch_shape(raw: Any, items: Any) -> list[FieldError]:
+    if not isinstance(raw, dict):
+        return [FieldError("/", "type_object")]
+    errors = [FieldError(f"/{name}", "unknown_field") for name in raw if name != "items"]
+    if items is None:
+        errors.append(FieldError("/items", "required"))
+    elif not isinstance(items, list):
+        errors.append(FieldError("/items", "type_array"))
+    elif len(items) > MAX_BATCH:
+        errors.append(FieldError("/items", "too_many", {"max": MAX_BATCH}))
+    return errors
+
+
+def _batch_item(index: int, entry: Any) -> Item:
+    key = entry.get("idempotency_key") if isinstance(entry, dict) else None
+    return Item(entry, f"http:{key}" if isinstance(key, str) and key else None, pointer=f"/items/{index}")
+
+
+def _known_format(tracking_number: str) -> str:
+    parsed = parse_tracking_number(tracking_number)
+    if parsed.canonical is None:
+        raise ProblemError(404, "not_found", detail_key=f"tn_{parsed.problem}", value=tracking_number[:40])
+    return parsed.canonical
+
+
+def _unavailable(retry_after: int, detail_key: str = "unavailable_detail") -> ProblemError:
+    return ProblemError(503, "unavailable", detail_key=detail_key, headers={"Retry-After": str(retry_after)})
