@@ -5,6 +5,7 @@ a Docker daemon answers → a clear failure. Never a silent skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -91,7 +92,15 @@ async def database_url(admin_database_url: str) -> AsyncIterator[str]:
     yield f"{base}/{name}"
     admin = await asyncpg.connect(admin_database_url)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FORCE cannot end server-owned processes (autovacuum) attached to the database: retry briefly.
+        for attempt in range(10):
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except asyncpg.PostgresError:
+                if attempt == 9:
+                    raise
+                await asyncio.sleep(0.5)
     finally:
         await admin.close()
 
