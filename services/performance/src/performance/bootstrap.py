@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_coun
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
+from satupintu_shared.observability import instrument_service
 from satupintu_shared.telemetry import setup_telemetry
 
 from .adapters.batch_consumer import BatchConsumer
@@ -146,4 +148,7 @@ def create_app(
     scorecards = Scorecards(ScorecardQueries(lazy), lambda: feed.catalog, settings.score_weights, clock)
     app.include_router(build_router(scorecards, OpsQueries(lazy), lambda: feed.catalog, clock))
     app.include_router(console_router())
+    lag = {settings.consumer_group: re.escape(settings.topics.lifecycle)}
+    lag[settings.deadletter_group] = re.escape(settings.topics.deadletter)
+    instrument_service(app, SERVICE, settings, tracer_provider=tracer_provider, consumer_groups=lag)
     return app

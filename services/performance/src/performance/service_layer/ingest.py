@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 from opentelemetry import trace
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import Link, NonRecordingSpan, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Counter, Histogram
 
@@ -43,9 +43,15 @@ class LifecycleIngest:
     async def __call__(self, records: list[Record]) -> None:
         links = [link for link in (_link(r) for r in records[:MAX_LINKS]) if link is not None]
         topic = records[0].topic
-        with tracer.start_as_current_span(f"{topic} process", kind=SpanKind.CONSUMER, links=links) as span:
+        # Links to every record's producer; the first one is also the parent, so that a request's trace
+        # holds performance's processing and database writes (a batch is mostly one request's events).
+        parent = trace.set_span_in_context(NonRecordingSpan(links[0].context)) if links else None
+        with tracer.start_as_current_span(
+            f"{topic} process", context=parent, kind=SpanKind.CONSUMER, links=links
+        ) as span:
             span.set_attribute("messaging.system", "kafka")
             span.set_attribute("messaging.destination.name", topic)
+            span.set_attribute("messaging.consumer.group.name", self._group)
             span.set_attribute("messaging.batch.message_count", len(records))
             pairs = await self._decode_all(records)
             started = time.perf_counter()
