@@ -37,8 +37,10 @@ up() {
       continue
     fi
     log "starting $name on 127.0.0.1:$port"
-    (cd "$ROOT" && nohup "$ROOT/.venv/bin/$name" >>"$STATE/logs/$name.log" 2>&1 &
-     echo $! >"$pidfile")
+    # A simple command (not a list) in the background, so $! is the service itself and SIGTERM reaches it.
+    cd "$ROOT"
+    nohup "$ROOT/.venv/bin/$name" >>"$STATE/logs/$name.log" 2>&1 &
+    echo $! >"$pidfile"
   done
   for entry in "${SERVICES[@]}"; do
     local name="${entry%%:*}" port waited=0

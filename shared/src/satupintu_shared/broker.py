@@ -15,15 +15,15 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from opentelemetry.trace import TracerProvider
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
 from .envelope import Envelope, InvalidEvent, decode, encode
 from .events import Contract
+from .kafka_telemetry import KafkaTracing
 from .settings import KafkaSettings
-from .topics import Topics
+from .topics import Topics, topic_family
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def create_broker(
     """A faststream ``KafkaBroker`` with SatuPintu's producer guarantees, tracing and metrics.
 
     The producer waits for all in-sync replicas (``acks=all``) and is idempotent, so a publish that
-    returned is stored exactly once; a small linger and zstd keep throughput up.
+    returned is stored exactly once; a small linger and zstd keep throughput up. Records carry the
+    W3C ``traceparent`` of the publishing span; consume spans continue it (``KafkaTracing``).
     """
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
@@ -64,11 +65,14 @@ def create_broker(
         # Short metadata age so pattern subscriptions see a newly onboarded agency's topics quickly.
         "metadata_max_age_ms": settings.kafka_metadata_max_age_ms,
         "middlewares": (
-            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
+            KafkaTracing(tracer_provider=tracer_provider),
             KafkaPrometheusMiddleware(registry=registry or REGISTRY, app_name=service),
         ),
         "graceful_timeout": 15.0,
-        "log_level": logging.WARNING,
+        # faststream logs every message received/processed at this level: keep that out of INFO logs,
+        # and route it through our JSON logging rather than faststream's own formatter.
+        "logger": logging.getLogger("faststream.access"),
+        "log_level": logging.DEBUG,
     }
     options.update(overrides)
     return KafkaBroker(**options)
@@ -126,7 +130,7 @@ class DeadLetters:
         )
         await self.broker.publish(record.value, topic=self.topics.deadletter, key=record.key, headers=headers)
         if self.failures is not None:
-            self.failures.labels(topic=_topic_family(record.topic), kind=kind).inc()
+            self.failures.labels(topic=topic_family(record.topic), kind=kind).inc()
         log.warning(
             "dead-lettered a record",
             extra={"topic": record.topic, "offset": record.offset, "kind": kind, "reason": reason[:300]},
@@ -194,11 +198,3 @@ def dead_letter_counter(registry: CollectorRegistry | None = None) -> Counter:
         ["topic", "kind"],
         registry=registry or REGISTRY,
     )
-
-
-def _topic_family(topic: str) -> str:
-    # Agency topics are many; label by family so metric cardinality stays bounded.
-    parts = topic.split(".")
-    if "agency" in parts:
-        return "agency." + parts[-1]
-    return ".".join(parts[-2:])
