@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import FrameType
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -77,3 +79,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem(500, "Internal error", detail="the error was logged; try again later")
+
+
+def exit_zero_after_sigterm() -> None:
+    """Make a SIGTERM that uvicorn has already handled end the process with exit code 0.
+
+    uvicorn shuts down gracefully on SIGTERM and then raises the signal again, so that the process
+    dies of it (exit -15); an orchestrator reads that as a crash. Call this before ``uvicorn.run``.
+    """
+
+    def exit_zero(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_zero)

@@ -47,6 +47,14 @@ class ServiceSettings(KafkaSettings):
         default=1.0, ge=0.0, le=1.0, description="OTEL_TRACES_SAMPLER_ARG: parent-based ratio sampling"
     )
     log_level: str = Field(default="INFO", description="LOG_LEVEL")
+    consumer_lag_interval_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "SATUPINTU_CONSUMER_LAG_INTERVAL_SECONDS", "consumer_lag_interval_seconds"
+        ),
+        description="SATUPINTU_CONSUMER_LAG_INTERVAL_SECONDS: how often consumer lag is measured",
+    )
     environment: str = Field(
         default="development",
         validation_alias=AliasChoices("SATUPINTU_ENV", "environment"),

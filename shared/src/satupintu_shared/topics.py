@@ -56,3 +56,12 @@ class Topics:
             code = topic[len(head) : -len(tail)]
             return code if code and "." not in code else None
         return None
+
+
+def topic_family(topic: str) -> str:
+    """A bounded label for ``topic``: ``agency.inbox``/``agency.status`` for the many agency topics,
+    else its last two parts (``requests.lifecycle``), so metric cardinality stays bounded."""
+    parts = topic.split(".")
+    if "agency" in parts:
+        return "agency." + parts[-1]
+    return ".".join(parts[-2:])

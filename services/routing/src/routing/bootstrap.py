@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from satupintu_shared.broker import DeadLetters, EventPublisher, create_broker
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
+from satupintu_shared.observability import instrument_service
 from satupintu_shared.telemetry import setup_telemetry
 
 from . import metrics
@@ -87,4 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router({"kafka": broker_ready, "database": database_ready}))
     app.include_router(api_router(feed, pool))
+    lag = {
+        settings.consumer_group: re.escape(settings.topics.lifecycle),
+        settings.status_consumer_group: settings.topics.status_pattern,
+    }
+    instrument_service(app, SERVICE, settings, tracer_provider=tracer_provider, consumer_groups=lag)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uvicorn
 
+from satupintu_shared.http import exit_zero_after_sigterm
+
 from .bootstrap import create_app
 from .settings import Settings
 
@@ -11,6 +13,7 @@ from .settings import Settings
 def run() -> None:
     """Serve until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which drains the consumers."""
     settings = Settings()
+    exit_zero_after_sigterm()
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

@@ -7,7 +7,12 @@ Tracing: the client's broker carries faststream's ``KafkaTelemetryMiddleware``. 
 the current OpenTelemetry context is the one extracted from the inbox record's ``traceparent`` header,
 so the agency's ``handle`` span and every report published from the handler belong to the request's
 trace. A report sent later, outside the handler, can rejoin that trace by passing the ``traceparent``
-the handler saw (``current_traceparent()``).
+the handler saw (``current_traceparent()``), or start the agency's own trace by passing none.
+
+Either way SatuPintu's handling of a report is a trace of its own: routing consumes the report
+within the report's ``traceparent`` (so the agency's trace shows that it was delivered), then
+applies it in a new root span linked to the report's context and to the request's trace, and the
+resulting lifecycle event travels on in that new trace (see docs/tracing.md).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from ..domain.transitions import OPEN
 
 COLUMNS = (
     "tracking_number, service_code, region_code, agency_code, status, since, due_at, sla_working_days, hop, "
-    "escalation_level, returned_by, reason, request, trace_id"
+    "escalation_level, returned_by, reason, request, trace_id, span_id"
 )
 
 
@@ -35,6 +35,8 @@ class Assignment:
     reason: dict[str, Any]
     request: dict[str, Any] | None
     trace_id: str | None
+    #: The span that routed the request: later traces about it link to (trace_id, span_id).
+    span_id: str | None = None
 
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> Assignment:
@@ -57,7 +59,7 @@ async def insert(conn: asyncpg.Connection, a: Assignment) -> bool:
     """Insert ``a``; False when the request already has an assignment."""
     inserted = await conn.fetchval(
         f"INSERT INTO routing.assignments ({COLUMNS}) VALUES "
-        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13::jsonb,$14) "
+        "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13::jsonb,$14,$15) "
         "ON CONFLICT (tracking_number) DO NOTHING RETURNING 1",
         a.tracking_number,
         a.service_code,
@@ -73,6 +75,7 @@ async def insert(conn: asyncpg.Connection, a: Assignment) -> bool:
         json.dumps(a.reason),
         json.dumps(a.request) if a.request is not None else None,
         a.trace_id,
+        a.span_id,
     )
     return inserted is not None
 
@@ -93,6 +96,14 @@ async def get(conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str) -> 
     return Assignment.from_record(row) if row else None
 
 
+async def trace_of(conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str) -> tuple[str, str] | None:
+    """The (trace id, span id) of the span that routed ``tracking_number``, if known."""
+    row = await conn.fetchrow(
+        "SELECT trace_id, span_id FROM routing.assignments WHERE tracking_number = $1", tracking_number
+    )
+    return (row["trace_id"], row["span_id"]) if row and row["trace_id"] and row["span_id"] else None
+
+
 async def lock_overdue(conn: asyncpg.Connection, now: datetime, limit: int = 100) -> list[Assignment]:
     """Open, escalatable assignments past due, locked; rows another replica holds are skipped."""
     rows = await conn.fetch(
@@ -103,6 +114,18 @@ async def lock_overdue(conn: asyncpg.Connection, now: datetime, limit: int = 100
         limit,
     )
     return [Assignment.from_record(r) for r in rows]
+
+
+async def backlog(conn: asyncpg.Connection | asyncpg.Pool, now: datetime) -> list[tuple[str, str, int, int]]:
+    """Open assignments as (agency code, status, count, how many of them are overdue)."""
+    rows = await conn.fetch(
+        "SELECT agency_code, status, count(*) AS n, count(*) FILTER (WHERE due_at < $1) AS overdue "
+        "FROM routing.assignments WHERE status = ANY($2::text[]) AND agency_code IS NOT NULL "
+        "GROUP BY agency_code, status",
+        now,
+        list(OPEN),
+    )
+    return [(r["agency_code"], r["status"], r["n"], r["overdue"]) for r in rows]
 
 
 async def update(conn: asyncpg.Connection, tracking_number: str, **fields: Any) -> None:

@@ -11,22 +11,28 @@ import json
 import logging
 
 import asyncpg
+from opentelemetry import context as otel_context
 
 from satupintu_shared.broker import EventPublisher
 from satupintu_shared.events import EVENT_TYPES, Event
+from satupintu_shared.telemetry import context_of, current_traceparent
 
 log = logging.getLogger(__name__)
 
 
 async def enqueue(conn: asyncpg.Connection, topic: str, event: Event, event_id: str) -> str:
-    """Store ``event`` for publication on ``topic`` in the caller's transaction. Returns ``event_id``."""
+    """Store ``event`` for publication on ``topic`` in the caller's transaction. Returns ``event_id``.
+
+    The current trace context is stored with it: the event is published within it, whenever that is.
+    """
     await conn.execute(
-        "INSERT INTO routing.outbox (event_id, topic, event_type, payload) VALUES ($1, $2, $3, $4::jsonb) "
-        "ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO routing.outbox (event_id, topic, event_type, payload, traceparent) "
+        "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (event_id) DO NOTHING",
         event_id,
         topic,
         event.EVENT_TYPE,
         event.model_dump_json(),
+        current_traceparent(),
     )
     return event_id
 
@@ -51,16 +57,25 @@ class OutboxRelay:
     async def _publish(self, where: str, arg: object) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                f"SELECT seq, event_id, topic, event_type, payload FROM routing.outbox WHERE {where} "
+                f"SELECT seq, event_id, topic, event_type, payload, traceparent FROM routing.outbox "
+                f"WHERE {where} "
                 "ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED",
                 arg,
             )
             for row in rows:
-                model = EVENT_TYPES[row["event_type"]]
-                event = model.model_validate(json.loads(row["payload"]))
-                await self._publisher.publish(row["topic"], event, event_id=row["event_id"])
+                await self._publish_one(row)
             if rows:
                 await conn.execute(
                     "DELETE FROM routing.outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
                 )
         return len(rows)
+
+    async def _publish_one(self, row: asyncpg.Record) -> None:
+        event = EVENT_TYPES[row["event_type"]].model_validate(json.loads(row["payload"]))
+        context = context_of(row["traceparent"])
+        token = otel_context.attach(context) if context is not None else None
+        try:
+            await self._publisher.publish(row["topic"], event, event_id=row["event_id"])
+        finally:
+            if token is not None:
+                otel_context.detach(token)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncpg
 
 from satupintu_shared.events import RequestEscalated
+from satupintu_shared.telemetry import linked_trace, span_context
 
 from .. import metrics
 from ..adapters import assignments, outbox
@@ -34,6 +35,17 @@ async def escalate_overdue(deps: Deps, *, batch: int = 100) -> int:
 
 
 async def _escalate_one(conn: asyncpg.Connection, deps: Deps, a: Assignment) -> list[str]:
+    # Its own trace, linked to the request's: the outbox keeps this context for the publish.
+    links = [("request", span_context(a.trace_id, a.span_id))]
+    attributes = {
+        "satupintu.tracking_number": a.tracking_number,
+        "satupintu.agency_code": a.agency_code or "",
+    }
+    with linked_trace("routing escalation", links, attributes=attributes):
+        return await _escalate(conn, deps, a)
+
+
+async def _escalate(conn: asyncpg.Connection, deps: Deps, a: Assignment) -> list[str]:
     now = deps.clock()
     assert a.agency_code is not None and a.due_at is not None
     step = escalate(
@@ -48,6 +60,7 @@ async def _escalate_one(conn: asyncpg.Connection, deps: Deps, a: Assignment) -> 
         await assignments.update(conn, a.tracking_number, escalation_exhausted=True)
         return []
     metrics.ESCALATIONS.labels(outcome="escalated").inc()
+    metrics.transition(a.service_code, "escalated")
     await assignments.update(
         conn,
         a.tracking_number,

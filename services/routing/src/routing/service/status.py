@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
 
 from satupintu_shared.events import (
     AgencyAction,
@@ -17,6 +20,7 @@ from satupintu_shared.events import (
     RequestUnroutable,
     StatusReported,
 )
+from satupintu_shared.telemetry import linked_trace, span_context
 
 from .. import metrics
 from ..adapters import assignments, outbox
@@ -70,12 +74,33 @@ async def apply_status(
 ) -> Refusal | None:
     """Apply the report; a refusal is returned (its transaction rolled back and counted), not raised.
 
-    ``_handle``, with a refusal returned (its transaction rolled back) instead of raised."""
-    try:
-        return await _handle(deps, acting_agency, event_id, report)
-    except _Refused as refused:
-        metrics.REFUSALS.labels(reason=refused.refusal.category).inc()
-        return refused.refusal
+    The work runs in a new trace of its own, linked to the report's (the agency's ``traceparent``)
+    and to the request's (the span that routed it): a report may come days after the request.
+    """
+    request = await assignments.trace_of(deps.pool, report.tracking_number)
+    with _report_trace(acting_agency, event_id, report, request) as span:
+        try:
+            return await _handle(deps, acting_agency, event_id, report)
+        except _Refused as refused:
+            metrics.REFUSALS.labels(reason=refused.refusal.category).inc()
+            span.set_attribute("satupintu.refusal", refused.refusal.category)
+            return refused.refusal
+
+
+def _report_trace(
+    agency: str, event_id: str, report: StatusReported, request: tuple[str, str] | None
+) -> AbstractContextManager[Span]:
+    links = [
+        ("agency_report", trace.get_current_span().get_span_context()),
+        ("request", span_context(*request) if request else None),
+    ]
+    attributes = {
+        "messaging.message.id": event_id,
+        "satupintu.tracking_number": report.tracking_number,
+        "satupintu.agency_code": agency,
+        "satupintu.reported_status": report.status,
+    }
+    return linked_trace("routing status report", links, attributes=attributes, kind=SpanKind.CONSUMER)
 
 
 def _check(current: Assignment | None, acting_agency: str, report: StatusReported) -> Refusal | None:
@@ -110,6 +135,7 @@ async def _accept(
         fields["reason"] = report.reason
     action = ACTIONS[report.status](tracking_number=a.tracking_number, occurred_at=now, **fields)
     queued = [await outbox.enqueue(conn, deps.topics.lifecycle, action, derived_id(trigger, "lifecycle"))]
+    metrics.transition(a.service_code, report.status)
     if report.status == "returned":
         return queued + await _reroute(conn, deps, a, agency, trigger, now)
     terminal = report.status in ("completed", "rejected")
@@ -135,6 +161,7 @@ async def _reroute(
     hop, returned_by = a.hop + 1, [*a.returned_by, agency]
     if isinstance(decision, NoRoute):
         metrics.DECISIONS.labels(rule="reroute-after-return", outcome="unroutable").inc()
+        metrics.transition(a.service_code, "unroutable")
         await assignments.update(
             conn,
             a.tracking_number,
@@ -158,6 +185,7 @@ async def _reroute(
             await outbox.enqueue(conn, deps.topics.lifecycle, unroutable, derived_id(trigger, "unroutable"))
         ]
     metrics.DECISIONS.labels(rule=decision.reason.rule, outcome="routed").inc()
+    metrics.transition(a.service_code, "routed")
     due = due_at(now, decision.service.sla_working_days, decision.agency.time_zone)
     await assignments.update(
         conn,

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from satupintu_shared.events import RequestRouted, RequestSubmitted, RequestUnroutable, RoutingReason
-from satupintu_shared.telemetry import current_trace_id
+from satupintu_shared.telemetry import current_span_ids
 
 from .. import metrics
 from ..adapters import assignments, outbox
@@ -40,6 +40,7 @@ async def _route(conn: asyncpg.Connection, deps: Deps, event_id: str, event: Req
     a = _assignment(event, decision, now)
     if not await assignments.insert(conn, a):
         return []  # a second submitted event for an assigned tracking number: the first one stands
+    metrics.transition(a.service_code, "routed")
     assert a.due_at is not None
     routed = RequestRouted(
         tracking_number=a.tracking_number,
@@ -65,6 +66,7 @@ async def _route(conn: asyncpg.Connection, deps: Deps, event_id: str, event: Req
 
 
 def _assignment(event: RequestSubmitted, decision: Routed, now: datetime) -> Assignment:
+    trace_id, span_id = _trace_ids()
     request: dict[str, Any] = {
         "applicant": event.applicant.model_dump(mode="json"),
         "attributes": event.attributes,
@@ -85,8 +87,14 @@ def _assignment(event: RequestSubmitted, decision: Routed, now: datetime) -> Ass
         returned_by=[],
         reason=decision.reason.model_dump(mode="json"),
         request=request,
-        trace_id=current_trace_id(),
+        trace_id=trace_id,
+        span_id=span_id,
     )
+
+
+def _trace_ids() -> tuple[str | None, str | None]:
+    # The span routing this request, in the request's trace: later traces link back to it.
+    return current_span_ids() or (None, None)
 
 
 async def _unroutable(
@@ -99,6 +107,7 @@ async def _unroutable(
         owning_level=service.owning_level.value if service else "unknown",
         explanation=reason,
     )
+    trace_id, span_id = _trace_ids()
     a = Assignment(
         tracking_number=event.tracking_number,
         service_code=event.service_code,
@@ -113,10 +122,12 @@ async def _unroutable(
         returned_by=[],
         reason=why.model_dump(mode="json"),
         request=None,
-        trace_id=current_trace_id(),
+        trace_id=trace_id,
+        span_id=span_id,
     )
     if not await assignments.insert(conn, a):
         return []
+    metrics.transition(a.service_code, "unroutable")
     unroutable = RequestUnroutable(
         tracking_number=event.tracking_number,
         occurred_at=now,
