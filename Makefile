@@ -4,6 +4,9 @@ SHELL := /bin/bash
 ROOT := $(abspath .)
 STACK := deploy/local/stack.sh
 SERVICES := deploy/local/services.sh
+DEMO := deploy/local/demo.sh
+# Simulated agencies and citizens run with `make up` unless SATUPINTU_DEMO=0.
+SATUPINTU_DEMO ?= 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
@@ -21,6 +24,7 @@ up: deps ## Start Kafka, PostgreSQL, Jaeger and the services in the background; 
 	@$(UV) run --no-sync python -m satupintu_shared.admin
 	@$(SERVICES) up
 	@$(UV) run --no-sync satupintu catalog apply deploy/catalog/demo.yaml --quiet
+	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then $(DEMO) up; fi
 	@echo
 	@echo "SatuPintu is up:"
 	@echo "  intake       http://127.0.0.1:8080  (API docs /docs, Open311 /open311/v2/discovery.json)"
@@ -28,14 +32,17 @@ up: deps ## Start Kafka, PostgreSQL, Jaeger and the services in the background; 
 	@echo "  performance  http://127.0.0.1:8082  (operator console /)"
 	@echo "  jaeger       http://127.0.0.1:16686 (query API /api/traces)"
 	@echo "  kafka        127.0.0.1:9092   postgres postgresql://satupintu:satupintu@127.0.0.1:55432/satupintu"
+	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then echo "  demo traffic ~30 requests/minute (log .state/logs/demo.log; SATUPINTU_DEMO=0 make up leaves it out)"; fi
 
-down: ## Stop the services and the infrastructure (data is kept)
+down: ## Stop the demo, the services and the infrastructure (data is kept)
+	@$(DEMO) down
 	@$(SERVICES) down
 	@$(STACK) down
 
 status: ## Show what runs
 	@$(STACK) status
 	@$(SERVICES) status
+	@$(DEMO) status
 
 logs: ## Tail every log
 	@tail -n 50 -F .state/logs/*.log
