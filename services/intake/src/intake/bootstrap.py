@@ -11,21 +11,22 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from satupintu_shared.admin import ensure_platform_topics
-from satupintu_shared.broker import DeadLetters, EventPublisher, create_broker, dead_letter_counter
+from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_counter
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.events import SurveyAnswers
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
 from satupintu_shared.telemetry import setup_telemetry
 
+from .adapters.api_keys import ApiKeyStore
 from .adapters.catalog import CatalogSource, load_catalog_file
 from .adapters.idempotency import IdempotencyStore
-from .adapters.kafka import BoundedPublisher, BrokerConnection
+from .adapters.kafka import BoundedPublisher, BrokerConnection, PublishMetrics, create_producer
 from .adapters.status_store import StatusStore
 from .domain.tracking import TrackingNumberGenerator
-from .entrypoints import consumers, http_api, open311, problems
+from .entrypoints import agency_api, consumers, http_api, open311, problems
 from .entrypoints.deps import Services
-from .entrypoints.schemas import BatchIn, SubmissionIn, install_openapi
+from .entrypoints.schemas import BatchIn, StatusReportIn, SubmissionIn, install_openapi
 from .service_layer.metrics import Metrics
 from .service_layer.submit import Submitter
 from .service_layer.survey import Surveys
@@ -37,6 +38,7 @@ SERVICE = "intake"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The intake application; start-up connects everything, shutdown drains in-flight work."""
     settings = settings or Settings()
+    admin_token = settings.admin_bearer_token()  # fails start-up outside development without a real one
     tracer_provider = setup_telemetry(SERVICE, settings)
     registry = _registry()
     broker = create_broker(settings, service=SERVICE, tracer_provider=tracer_provider, registry=registry)
@@ -52,7 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with contextlib.suppress(TimeoutError):
             await feed.wait_for_version(1, timeout=settings.catalog_wait_seconds)
 
-    connection = BrokerConnection(broker, before_start=before_broker)
+    connection = BrokerConnection(
+        broker,
+        producer_factory=lambda: create_producer(settings, client_id=SERVICE),
+        before_start=before_broker,
+    )
+    publish_metrics = PublishMetrics(registry)
     state: dict[str, asyncpg.Pool] = {}
 
     @asynccontextmanager
@@ -63,15 +70,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         publisher = BoundedPublisher(
             connection,
-            EventPublisher(broker, source=f"/satupintu/{SERVICE}"),
+            source=f"/satupintu/{SERVICE}",
             timeout=settings.publish_timeout_seconds,
+            metrics=publish_metrics,
         )
         status = StatusStore(pool)
         submitter = Submitter(
             catalog, IdempotencyStore(pool), publisher, settings.topics, TrackingNumberGenerator(), metrics
         )
         app.state.services = Services(
-            settings, submitter, Surveys(status, publisher, settings.topics, metrics), status, catalog
+            settings,
+            submitter,
+            Surveys(status, publisher, settings.topics, metrics),
+            status,
+            catalog,
+            ApiKeyStore(pool),
+            publisher,
+            admin_token,
         )
         consumers.subscribe_ingress(broker, submitter, publisher, settings.topics, dead)
         consumers.subscribe_status(broker, status, settings.topics, dead)
@@ -97,13 +112,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         description="The one door: submit service requests, follow them, answer the survey.",
+        # FastAPI's own server span is the HTTP span (routes name it); its per-dependency and per-endpoint
+        # "operation" spans would triple the spans of every submission for no insight.
+        telemetry={"tracer_provider": tracer_provider, "operation_spans": False},
     )
     install_problem_handlers(app)
     problems.install(app)
     app.include_router(health_router({"kafka": broker_ready, "database": database_ready}, registry=registry))
     app.include_router(http_api.router)
+    app.include_router(agency_api.router)
+    app.include_router(agency_api.admin_router)
     open311.install(app)
-    install_openapi(app, [SubmissionIn, BatchIn, SurveyAnswers])
+    install_openapi(app, [SubmissionIn, BatchIn, SurveyAnswers, StatusReportIn])
     return app
 
 

@@ -6,6 +6,10 @@ from pydantic import AliasChoices, Field
 
 from satupintu_shared.settings import ServiceSettings
 
+#: The admin token that works (only) in development when INTAKE_ADMIN_TOKEN is not set.
+DEV_ADMIN_TOKEN = "dev-admin-token"
+MIN_ADMIN_TOKEN_LENGTH = 16
+
 
 class Settings(ServiceSettings):
     """Configuration of the intake service."""
@@ -13,6 +17,14 @@ class Settings(ServiceSettings):
     # The shared field is read from TOPIC_PREFIX; the documented variable is SATUPINTU_TOPIC_PREFIX.
     topic_prefix: str = Field(
         default="", validation_alias=AliasChoices("SATUPINTU_TOPIC_PREFIX", "topic_prefix", "TOPIC_PREFIX")
+    )
+    # intake subscribes to fixed topics only (no pattern to discover new agencies' topics by), and its
+    # producer asks for an unknown topic's metadata when it first writes to it: the platform's short
+    # refresh would only make each client decode the whole cluster's metadata every few seconds.
+    kafka_metadata_max_age_ms: int = Field(
+        default=300_000,
+        ge=1000,
+        validation_alias=AliasChoices("KAFKA_METADATA_MAX_AGE_MS", "kafka_metadata_max_age_ms"),
     )
     http_host: str = Field(default="127.0.0.1", alias="INTAKE_HOST")
     http_port: int = Field(default=8080, alias="INTAKE_PORT")
@@ -42,6 +54,28 @@ class Settings(ServiceSettings):
     )
     catalog_wait_seconds: float = Field(default=10.0, ge=0, alias="INTAKE_CATALOG_WAIT_SECONDS")
     public_base_url: str = Field(default="http://127.0.0.1:8080", alias="INTAKE_PUBLIC_BASE_URL")
+
+    admin_token: str | None = Field(
+        default=None,
+        alias="INTAKE_ADMIN_TOKEN",
+        description="Bearer token of the admin API (agency API keys); required outside development",
+    )
+
+    def admin_bearer_token(self) -> str:
+        """The admin API's token: in development the placeholder by default, elsewhere a real one.
+
+        Raises ``ValueError`` (start-up fails) outside development when it is missing or the placeholder.
+        """
+        token = (self.admin_token or "").strip()
+        if self.environment == "development":
+            return token or DEV_ADMIN_TOKEN
+        if not token or token == DEV_ADMIN_TOKEN or len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"INTAKE_ADMIN_TOKEN must be set to a secret of at least {MIN_ADMIN_TOKEN_LENGTH} characters "
+                f"(not the development placeholder {DEV_ADMIN_TOKEN!r}) when SATUPINTU_ENV is "
+                f"{self.environment!r}; e.g. INTAKE_ADMIN_TOKEN=$(openssl rand -hex 32)"
+            )
+        return token
 
     @property
     def open311_keys(self) -> frozenset[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,21 +61,19 @@ class StatusStore:
 
     async def apply(self, change: StatusChange) -> None:
         """Apply one lifecycle event's effect (events of one request arrive in order)."""
-        summary = json.dumps(change.applicant) if change.applicant is not None else None
-        await self._pool.execute(
-            _UPSERT,
-            change.tracking_number,
-            change.status,
-            change.service_code,
-            change.region_code,
-            change.channel,
-            change.agency_code,
-            change.due_at,
-            summary,
-            change.submitted_at,
-            change.occurred_at,
-            change.event_id,
+        await self._pool.execute(_UPSERT, *_args(change))
+
+    async def apply_many(self, changes: Sequence[StatusChange]) -> None:
+        """Apply many in order, atomically, in one round trip (asyncpg pipelines ``executemany``)."""
+        if changes:
+            await self._pool.executemany(_UPSERT, [_args(c) for c in changes])
+
+    async def assignee(self, tracking_number: str) -> tuple[bool, str | None]:
+        """(known, agency currently assigned) of a request, per the read model."""
+        row = await self._pool.fetchrow(
+            "SELECT agency_code FROM intake.request_status WHERE tracking_number = $1", tracking_number
         )
+        return (row is not None, row["agency_code"] if row is not None else None)
 
     async def get(self, tracking_number: str) -> StatusRow | None:
         """The request with ``tracking_number``, if the read model has it."""
@@ -130,6 +129,23 @@ class StatusStore:
     async def forget_survey(self, tracking_number: str) -> None:
         """Undo ``record_survey`` when its event could not be published (the citizen may try again)."""
         await self._pool.execute("DELETE FROM intake.surveys WHERE tracking_number = $1", tracking_number)
+
+
+def _args(change: StatusChange) -> tuple[Any, ...]:
+    summary = json.dumps(change.applicant) if change.applicant is not None else None
+    return (
+        change.tracking_number,
+        change.status,
+        change.service_code,
+        change.region_code,
+        change.channel,
+        change.agency_code,
+        change.due_at,
+        summary,
+        change.submitted_at,
+        change.occurred_at,
+        change.event_id,
+    )
 
 
 def _row(row: asyncpg.Record) -> StatusRow:

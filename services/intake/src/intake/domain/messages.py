@@ -57,6 +57,10 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
     "min_value": {EN: "must be at least {limit}", ID: "paling kecil {limit}"},
     "max_value": {EN: "must be at most {limit}", ID: "paling besar {limit}"},
     "invalid": {EN: "is invalid ({detail})", ID: "tidak valid ({detail})"},
+    "reason_required": {
+        EN: "is required when the status is {status}",
+        ID: "wajib diisi bila statusnya {status}",
+    },
 }
 
 PROBLEMS: dict[str, dict[str, str]] = {
@@ -120,6 +124,35 @@ PROBLEMS: dict[str, dict[str, str]] = {
         ID: "survei untuk permohonan ini sudah diisi",
     },
     "bad_request": {EN: "Bad request", ID: "Permintaan tidak valid"},
+    "unauthorized": {EN: "Unauthorized", ID: "Tidak terautentikasi"},
+    "api_key_missing_detail": {
+        EN: "send the agency's API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+        ID: "kirim kunci API instansi sebagai 'Authorization: Bearer <kunci>' atau 'X-API-Key: <kunci>'",
+    },
+    "api_key_invalid_detail": {
+        EN: "the API key is unknown or was revoked",
+        ID: "kunci API tidak dikenal atau sudah dicabut",
+    },
+    "admin_token_missing_detail": {
+        EN: "send the admin token as 'Authorization: Bearer <token>'",
+        ID: "kirim token admin sebagai 'Authorization: Bearer <token>'",
+    },
+    "forbidden": {EN: "Forbidden", ID: "Tidak diizinkan"},
+    "admin_token_wrong_detail": {EN: "the admin token is wrong", ID: "token admin salah"},
+    "not_assignee_detail": {
+        EN: "request {value} is not currently assigned to agency {agency}; only the assigned agency may "
+        "report its status",
+        ID: "permohonan {value} tidak sedang ditugaskan kepada instansi {agency}; hanya instansi yang "
+        "ditugaskan yang boleh melaporkan statusnya",
+    },
+    "unknown_agency_detail": {
+        EN: "no agency has the code {value!r} in the catalog",
+        ID: "tidak ada instansi dengan kode {value!r} di katalog",
+    },
+    "unknown_key_detail": {
+        EN: "agency {agency} has no API key {value!r}",
+        ID: "instansi {agency} tidak memiliki kunci API {value!r}",
+    },
 }
 
 

@@ -6,6 +6,7 @@ The same checks serve every door (HTTP, batch, Open311, Kafka ingress); each inv
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -59,8 +60,12 @@ class Submission:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def to_event(self, tracking_number: str, occurred_at: datetime) -> RequestSubmitted:
-        """The lifecycle event that records this submission."""
-        return RequestSubmitted(
+        """The lifecycle event that records this submission.
+
+        Every field was validated when the submission was made (``validate_submission``), so the event is
+        constructed without validating it a second time.
+        """
+        return RequestSubmitted.model_construct(
             tracking_number=tracking_number,
             occurred_at=occurred_at,
             service_code=self.service_code,
@@ -167,9 +172,17 @@ def _region(raw: dict[str, Any], pointer: str, errors: list[FieldError]) -> str 
     value = _text(raw, "region_code", pointer, errors, required=True, limit=20)
     if value is None:
         return None
+    code = _known_region(value)
+    if code is None:
+        errors.append(FieldError(f"{pointer}/region_code", "unknown_region", {"value": value}))
+    return code
+
+
+@functools.lru_cache(maxsize=16_384)
+def _known_region(value: str) -> str | None:
+    # Region codes repeat endlessly and the region tree never changes in a process: look each up once.
     code = wilayah.normalize_wilayah_code(value) if value.isdigit() else value.strip()
     if not _REGION.match(code) or wilayah.get_wilayah(code) is None:
-        errors.append(FieldError(f"{pointer}/region_code", "unknown_region", {"value": value}))
         return None
     return code
 

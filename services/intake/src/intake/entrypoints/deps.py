@@ -12,6 +12,8 @@ from opentelemetry import propagate, trace
 
 from satupintu_shared.catalog import Catalog
 
+from ..adapters.api_keys import ApiKeyStore
+from ..adapters.kafka import BoundedPublisher
 from ..adapters.status_store import StatusStore
 from ..service_layer.submit import Submitter
 from ..service_layer.survey import Surveys
@@ -30,22 +32,39 @@ class Services:
     surveys: Surveys
     status: StatusStore
     catalog: Callable[[], Catalog | None]
+    keys: ApiKeyStore
+    publisher: BoundedPublisher
+    admin_token: str
 
 
-def get_services(request: Request) -> Services:
-    """The wired services of this app."""
+async def get_services(request: Request) -> Services:
+    """The wired services of this app (``async``: FastAPI runs plain functions in a worker thread)."""
     services: Services = request.app.state.services
     return services
 
 
+async def get_language(request: Request) -> str:
+    """The client's language (``async`` for the same reason)."""
+    return language(request)
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
-LanguageDep = Annotated[str, Depends(language)]
+LanguageDep = Annotated[str, Depends(get_language)]
 
 
 @contextmanager
 def server_span(request: Request, name: str) -> Iterator[trace.Span]:
-    """A server span continuing the caller's ``traceparent``, if any (attributes never hold personal data)."""
-    context = propagate.extract(dict(request.headers))
+    """A server span continuing the caller's ``traceparent``, if any (attributes never hold personal data).
+
+    When an ASGI instrumentation already opened the server span, that span is used (named after the route).
+    """
+    current = trace.get_current_span()
+    if current.is_recording() and getattr(current, "kind", None) == trace.SpanKind.SERVER:
+        current.update_name(name)
+        current.set_attribute("http.route", name.split(" ", 1)[-1])
+        yield current
+        return
+    context = propagate.extract(request.headers)
     with tracer.start_as_current_span(name, context=context, kind=trace.SpanKind.SERVER) as span:
         span.set_attribute("http.request.method", request.method)
         span.set_attribute("http.route", name.split(" ", 1)[-1])

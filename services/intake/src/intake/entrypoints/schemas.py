@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 
-from satupintu_shared.events import Channel
+from satupintu_shared.events import Channel, OfficerId, ReportedStatus
 
 REF = "#/components/schemas/{model}"
 
@@ -51,6 +51,27 @@ class BatchIn(BaseModel):
     """Up to 500 submissions."""
 
     items: list[BatchItemIn] = Field(max_length=500)
+
+
+class StatusReportIn(BaseModel):
+    """An agency's progress report. The acting agency is the API key's, never a body field."""
+
+    model_config = ConfigDict(extra="forbid")
+    tracking_number: str = Field(max_length=40, examples=["SP-1SHH-EVDG-KRZH-Q"])
+    status: ReportedStatus
+    officer_id: OfficerId | None = Field(default=None, description="18-digit NIP of the acting officer")
+    note: str | None = Field(default=None, max_length=4000)
+    reason: str | None = Field(
+        default=None, max_length=4000, description="Required when status is rejected or returned"
+    )
+
+
+class StatusReportAccepted(BaseModel):
+    """The report was published to the agency's status topic (routing then checks and applies it)."""
+
+    event_id: str
+    tracking_number: str
+    status: str = "reported"
 
 
 class Accepted(BaseModel):

@@ -28,7 +28,6 @@ from ..domain.tracking import TrackingNumberGenerator
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
-tracer = trace.get_tracer("intake")
 
 #: Namespace of intake's deterministic event ids.
 EVENT_NAMESPACE = uuid.UUID("5b1f3a8e-7c2d-4e61-9a0b-2f6d8c4e1a37")
@@ -111,12 +110,14 @@ class Submitter:
         catalog = self._catalog()
         if catalog is None:
             raise CatalogUnavailable
-        with tracer.start_as_current_span("intake submit", kind=trace.SpanKind.INTERNAL) as span:
-            span.set_attribute("satupintu.door", door.name)
-            span.set_attribute("satupintu.items", len(items))
-            outcomes = await self._take_in(items, door, catalog)
-            if len(outcomes) == 1 and outcomes[0].tracking_number:
-                span.set_attribute("satupintu.tracking_number", outcomes[0].tracking_number)
+        # Attributes go on the caller's span (the HTTP server span or the consume span): a span of its
+        # own per submission cost more than the rest of the bookkeeping.
+        span = trace.get_current_span()
+        span.set_attribute("satupintu.door", door.name)
+        span.set_attribute("satupintu.items", len(items))
+        outcomes = await self._take_in(items, door, catalog)
+        if len(outcomes) == 1 and outcomes[0].tracking_number:
+            span.set_attribute("satupintu.tracking_number", outcomes[0].tracking_number)
         for outcome, item in zip(outcomes, items, strict=True):
             self._metrics.count(door.name, _service_label(outcome, item, catalog), outcome.kind)
         return outcomes
@@ -137,7 +138,9 @@ class Submitter:
             if submission is None:
                 outcomes[i] = Outcome("invalid", errors=tuple(errors))
                 continue
-            record = KeyRecord(item.key or "", submission.fingerprint(), self._numbers.next(), now, False)
+            # The fingerprint (canonical JSON + sha256) matters only when there is a key to compare.
+            fingerprint = submission.fingerprint() if item.key else ""
+            record = KeyRecord(item.key or "", fingerprint, self._numbers.next(), now, False)
             plans.append(_Plan(i, submission, record))
         try:
             await self._resolve_keys(plans, outcomes)

@@ -1,0 +1,218 @@
+"""HTTP for agency systems without Kafka (status reports, authenticated by agency API keys) and the admin
+API that issues and revokes those keys.
+
+The acting agency is the key's agency, never a body field. intake refuses a report on a request that its
+status read model does not show assigned to that agency (403); routing enforces the same rule again when it
+consumes the report from the agency's status topic (the read model lags routing by a moment, and routing's
+state is the authority).
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from satupintu_shared.events import StatusReported, utc_now
+
+from ..adapters.api_keys import KeyInfo
+from ..adapters.kafka import BrokerUnavailable, Outgoing
+from ..domain.api_keys import parse_key, valid_key_id
+from ..domain.messages import FieldError
+from ..domain.tracking import parse_tracking_number
+from ..service_layer.submit import EVENT_NAMESPACE
+from .deps import LanguageDep, Services, ServicesDep, server_span
+from .problems import ProblemError, pydantic_errors, read_json, validation_problem
+from .schemas import StatusReportAccepted, StatusReportIn, body
+
+AGENCY_REALM = 'Bearer realm="satupintu-agency"'
+ADMIN_REALM = 'Bearer realm="satupintu-admin"'
+NEEDS_REASON = frozenset({"rejected", "returned"})
+
+router = APIRouter(prefix="/v1/agency", tags=["agency systems"])
+
+
+async def require_admin(request: Request, services: ServicesDep) -> None:
+    """401 without a bearer token, 403 with a wrong one."""
+    token = _bearer(request)
+    if not token:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            detail_key="admin_token_missing_detail",
+            headers={"WWW-Authenticate": ADMIN_REALM},
+        )
+    if not hmac.compare_digest(token.encode(), services.admin_token.encode()):
+        raise ProblemError(403, "forbidden", detail_key="admin_token_wrong_detail")
+
+
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+@router.post(
+    "/status",
+    status_code=202,
+    response_model=StatusReportAccepted,
+    openapi_extra=body(StatusReportIn),
+    responses={
+        401: {"description": "missing, unknown or revoked API key"},
+        403: {"description": "not assigned"},
+    },
+)
+async def report_status(
+    request: Request,
+    services: ServicesDep,
+    lang: LanguageDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    """Report progress on a request assigned to the key's agency; 202 once the broker acknowledged it."""
+    with server_span(request, "POST /v1/agency/status") as span:
+        agency = await _authenticated_agency(request, services)
+        span.set_attribute("satupintu.agency_code", agency)
+        raw = await read_json(request, services.settings.max_body_bytes)
+        report = _report(raw)
+        tracking_number = _tracking_number(report.tracking_number)
+        span.set_attribute("satupintu.tracking_number", tracking_number)
+        known, assignee = await services.status.assignee(tracking_number)
+        if not known:
+            raise ProblemError(404, "not_found", detail_key="not_found_detail", value=tracking_number)
+        if assignee != agency:
+            raise ProblemError(
+                403, "forbidden", detail_key="not_assignee_detail", value=tracking_number, agency=agency
+            )
+        event = StatusReported(
+            tracking_number=tracking_number,
+            occurred_at=utc_now(),
+            status=report.status,
+            officer_id=report.officer_id,
+            note=report.note,
+            reason=report.reason,
+        )
+        event_id = (
+            str(uuid.uuid5(EVENT_NAMESPACE, f"agency-status:{agency}:{idempotency_key}"))
+            if idempotency_key
+            else str(uuid.uuid4())
+        )
+        topic = services.settings.topics.status(agency)
+        try:
+            await services.publisher.publish(Outgoing(topic, event, event_id, key=tracking_number))
+        except BrokerUnavailable as exc:
+            raise ProblemError(
+                503,
+                "unavailable",
+                detail_key="unavailable_detail",
+                headers={"Retry-After": str(services.settings.retry_after_seconds)},
+            ) from exc
+        return JSONResponse(
+            {"event_id": event_id, "tracking_number": tracking_number, "status": "reported"}, status_code=202
+        )
+
+
+@admin_router.post("/agencies/{agency_code}/keys", status_code=201)
+async def create_key(agency_code: str, services: ServicesDep) -> JSONResponse:
+    """A new API key for an agency in the catalog; the ``api_key`` is shown only in this answer."""
+    _known_agency(services, agency_code)
+    created = await services.keys.create(agency_code)
+    return JSONResponse(
+        {
+            "key_id": created.key_id,
+            "api_key": created.api_key,
+            "agency_code": created.agency_code,
+            "created_at": _iso(created.created_at),
+        },
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@admin_router.get("/agencies/{agency_code}/keys")
+async def list_keys(agency_code: str, services: ServicesDep) -> dict[str, Any]:
+    """The agency's keys (revoked ones too), never their secrets."""
+    keys = await services.keys.list(agency_code)
+    if not keys:
+        _known_agency(services, agency_code)
+    return {"keys": [_listed(k) for k in keys]}
+
+
+@admin_router.delete("/agencies/{agency_code}/keys/{key_id}", status_code=204)
+async def revoke_key(agency_code: str, key_id: str, services: ServicesDep) -> Response:
+    """Revoke a key at once (idempotent: revoking a revoked key is 204 too)."""
+    if not valid_key_id(key_id) or not await services.keys.revoke(agency_code, key_id):
+        raise ProblemError(
+            404, "not_found", detail_key="unknown_key_detail", agency=agency_code, value=key_id[:40]
+        )
+    return Response(status_code=204)
+
+
+async def _authenticated_agency(request: Request, services: Services) -> str:
+    raw = _bearer(request) or request.headers.get("x-api-key")
+    if not raw:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            detail_key="api_key_missing_detail",
+            headers={"WWW-Authenticate": AGENCY_REALM},
+        )
+    presented = parse_key(raw)
+    agency = await services.keys.verify(presented) if presented else None
+    if agency is None:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            detail_key="api_key_invalid_detail",
+            headers={"WWW-Authenticate": f'{AGENCY_REALM}, error="invalid_token"'},
+        )
+    return agency
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _report(raw: Any) -> StatusReportIn:
+    try:
+        report = StatusReportIn.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_problem(pydantic_errors(exc.errors(include_url=False))) from exc
+    if report.status in NEEDS_REASON and not (report.reason or "").strip():
+        raise validation_problem([FieldError("/reason", "reason_required", {"status": report.status})])
+    return report
+
+
+def _tracking_number(raw: str) -> str:
+    parsed = parse_tracking_number(raw)
+    if parsed.canonical is None:
+        raise ProblemError(404, "not_found", detail_key=f"tn_{parsed.problem}", value=raw[:40])
+    return parsed.canonical
+
+
+def _known_agency(services: Services, agency_code: str) -> None:
+    catalog = services.catalog()
+    if catalog is None:
+        raise ProblemError(
+            503,
+            "unavailable",
+            detail_key="catalog_unavailable_detail",
+            headers={"Retry-After": str(services.settings.retry_after_seconds)},
+        )
+    if catalog.agency(agency_code) is None:
+        raise ProblemError(404, "not_found", detail_key="unknown_agency_detail", value=agency_code[:64])
+
+
+def _listed(key: KeyInfo) -> dict[str, Any]:
+    return {
+        "key_id": key.key_id,
+        "created_at": _iso(key.created_at),
+        "revoked_at": _iso(key.revoked_at),
+        "last_used_at": _iso(key.last_used_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
