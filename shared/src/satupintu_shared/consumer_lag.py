@@ -67,6 +67,13 @@ class ConsumerLag:
                 await self._task
 
     async def _run(self) -> None:
+        # Lag is a metric, not a dependency: an unreachable broker means "try again later".
+        while True:
+            with contextlib.suppress(Exception):
+                await self._measure_until_failure()
+            await asyncio.sleep(self._interval)
+
+    async def _measure_until_failure(self) -> None:
         servers = self._settings.kafka_bootstrap_servers
         admin = AIOKafkaAdminClient(bootstrap_servers=servers, client_id="satupintu-lag")
         consumer = AIOKafkaConsumer(bootstrap_servers=servers, client_id="satupintu-lag", group_id=None)

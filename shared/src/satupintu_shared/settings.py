@@ -29,6 +29,10 @@ class KafkaSettings(BaseSettings):
         """The topic names of this environment."""
         return Topics(prefix=self.topic_prefix)
 
+    def group(self, name: str) -> str:
+        """The consumer group ``name`` in this environment: environments never share a group."""
+        return f"{self.topic_prefix}{name}"
+
 
 class ServiceSettings(KafkaSettings):
     """What every SatuPintu service is configured with. Services subclass it and add their own."""

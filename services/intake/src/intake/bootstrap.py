@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.events import SurveyAnswers
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
+from satupintu_shared.observability import instrument_service
 from satupintu_shared.telemetry import setup_telemetry
 
 from .adapters.api_keys import ApiKeyStore
@@ -124,6 +126,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agency_api.admin_router)
     open311.install(app)
     install_openapi(app, [SubmissionIn, BatchIn, SurveyAnswers, StatusReportIn])
+    lag = {
+        settings.group(consumers.INGRESS_GROUP): re.escape(settings.topics.submissions),
+        settings.group(consumers.STATUS_GROUP): re.escape(settings.topics.lifecycle),
+    }
+    instrument_service(
+        app, SERVICE, settings, tracer_provider=tracer_provider, registry=registry, consumer_groups=lag
+    )
     return app
 
 

@@ -72,7 +72,7 @@ def subscribe_ingress(
         broker,
         on_submission,
         topics=[topics.submissions],
-        group_id=INGRESS_GROUP,
+        group_id=topics.prefix + INGRESS_GROUP,
         dead_letters=dead,
         # A new group must not skip submissions that arrived before it started.
         auto_offset_reset="earliest",
@@ -94,7 +94,7 @@ def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, de
                     continue  # a newer event type this version does not know: not ours to judge
                 event = envelope.parse(EVENT_TYPES[envelope.type])
             except InvalidEvent as exc:
-                await dead.send(record, reason=str(exc), group=STATUS_GROUP, kind="invalid")
+                await dead.send(record, reason=str(exc), group=topics.prefix + STATUS_GROUP, kind="invalid")
                 continue
             if isinstance(event, Event):
                 changes.append(status_change(event, envelope.type, envelope.id))
@@ -111,7 +111,7 @@ def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, de
         batch=True,
         max_records=STATUS_BATCH,
         batch_timeout_ms=50,
-        group_id=STATUS_GROUP,
+        group_id=topics.prefix + STATUS_GROUP,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         # The read model must hold every request, including those submitted before this group existed.
         auto_offset_reset="earliest",
