@@ -92,3 +92,12 @@ def exit_zero_after_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, exit_zero)
+
+
+def serve(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve ``app`` until SIGTERM/SIGINT, then drain: uvicorn runs the lifespan shutdown (consumers
+    stop and commit, in-flight requests finish within 20 s) and the process exits 0."""
+    import uvicorn
+
+    exit_zero_after_sigterm()
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=20)

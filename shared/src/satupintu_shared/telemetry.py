@@ -117,6 +117,11 @@ def setup_logging(service_name: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # faststream installs its own coloured stderr handler; its lines belong in the JSON stream too.
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers[:] = []
+    faststream_logger.propagate = True
+    faststream_logger.setLevel(logging.WARNING)
 
 
 def current_trace_id() -> str | None:

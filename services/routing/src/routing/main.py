@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import uvicorn
-
-from satupintu_shared.http import exit_zero_after_sigterm
+from satupintu_shared.http import serve
 
 from .bootstrap import create_app
 from .settings import Settings
 
 
 def run() -> None:
-    """Serve until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which drains the consumers."""
+    """Serve until SIGTERM; shutdown drains the consumers and exits 0."""
     settings = Settings()
-    exit_zero_after_sigterm()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=20,
-    )
+    serve(create_app(settings), host=settings.http_host, port=settings.http_port)
 
 
 if __name__ == "__main__":
