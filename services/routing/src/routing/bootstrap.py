@@ -12,7 +12,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from satupintu_shared.admin import ensure_platform_topics
-from satupintu_shared.broker import DeadLetters, EventPublisher, create_broker
+from satupintu_shared.broker import DeadLetters, create_broker
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
@@ -23,6 +23,7 @@ from . import metrics
 from .adapters.outbox import OutboxRelay
 from .entrypoints.consumers import register_consumers
 from .entrypoints.http import api_router
+from .entrypoints.lifecycle import LifecycleConsumer
 from .entrypoints.watchdog import run_watchdog
 from .service.deps import Deps
 from .settings import Settings
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = create_broker(settings, service=SERVICE, tracer_provider=tracer_provider)
     feed = CatalogFeed(settings)
     state: dict[str, asyncpg.Pool] = {}
+    consumers: dict[str, LifecycleConsumer] = {}
 
     def pool() -> asyncpg.Pool:
         return state["pool"]
@@ -48,22 +50,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ensure_platform_topics(settings)
         # The catalog first: a request routed before it was read would wrongly be unroutable.
         await feed.start(catch_up_timeout=settings.catalog_catch_up_seconds)
+        relay = OutboxRelay(pool(), settings, source=f"satupintu/{SERVICE}", tracer_provider=tracer_provider)
+        await relay.start()
         deps = Deps(
             pool=pool(),
-            relay=OutboxRelay(pool(), EventPublisher(broker, source=f"satupintu/{SERVICE}")),
+            relay=relay,
             topics=settings.topics,
             catalog=lambda: feed.catalog,
             hop_limit=settings.hop_limit,
         )
         dead_letters = DeadLetters(broker, settings.topics, failures=metrics.DEAD_LETTERS)
-        register_consumers(
-            broker,
+        register_consumers(broker, deps, dead_letters, status_group=settings.status_consumer_group)
+        lifecycle = consumers["lifecycle"] = LifecycleConsumer(
+            settings,
             deps,
             dead_letters,
             group=settings.consumer_group,
-            status_group=settings.status_consumer_group,
+            max_records=settings.batch_max_records,
+            tracer_provider=tracer_provider,
         )
         await broker.start()
+        lifecycle.start()
         watchdog = asyncio.create_task(
             run_watchdog(deps, settings.watchdog_interval_seconds), name="watchdog"
         )
@@ -73,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
+            await lifecycle.stop()  # finishes its batch (publish, offset commit) while the producer runs
             await broker.stop()  # drains in-flight handlers before the pool closes
+            await relay.stop()
             await feed.stop()
             await state["pool"].close()
             tracer_provider.shutdown()
@@ -85,9 +94,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not await broker.ping(timeout=2.0):
             raise ConnectionError("Kafka is unreachable")
 
+    async def consumer_ready() -> None:
+        if "lifecycle" not in consumers:
+            raise RuntimeError("the lifecycle consumer has not started")
+        await consumers["lifecycle"].check_alive()
+
     app = FastAPI(title="SatuPintu routing", lifespan=lifespan)
     install_problem_handlers(app)
-    app.include_router(health_router({"kafka": broker_ready, "database": database_ready}))
+    app.include_router(
+        health_router({"kafka": broker_ready, "database": database_ready, "consumer": consumer_ready})
+    )
     app.include_router(api_router(feed, pool))
     lag = {
         settings.consumer_group: re.escape(settings.topics.lifecycle),

@@ -16,6 +16,7 @@ class Settings(ServiceSettings):
     status_consumer_group: str = Field(
         default="satupintu-routing-status", alias="ROUTING_STATUS_CONSUMER_GROUP"
     )
+    batch_max_records: int = Field(default=1000, ge=1, le=10_000, alias="ROUTING_BATCH_MAX_RECORDS")
     watchdog_interval_seconds: float = Field(default=30.0, gt=0, alias="ROUTING_WATCHDOG_INTERVAL_SECONDS")
     hop_limit: int = Field(default=3, ge=0, alias="ROUTING_HOP_LIMIT")
     catalog_catch_up_seconds: float = Field(default=15.0, gt=0, alias="ROUTING_CATALOG_CATCH_UP_SECONDS")

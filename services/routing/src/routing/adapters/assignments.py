@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,16 @@ async def mark_processed(conn: asyncpg.Connection, key: str) -> bool:
     return done is not None
 
 
+async def mark_processed_many(conn: asyncpg.Connection, keys: Sequence[str]) -> set[str]:
+    """Record that the consumed events ``keys`` are handled; returns those that were not already."""
+    rows = await conn.fetch(
+        "INSERT INTO routing.processed_events (event_key) SELECT unnest($1::text[]) "
+        "ON CONFLICT DO NOTHING RETURNING event_key",
+        list(keys),
+    )
+    return {r["event_key"] for r in rows}
+
+
 async def insert(conn: asyncpg.Connection, a: Assignment) -> bool:
     """Insert ``a``; False when the request already has an assignment."""
     inserted = await conn.fetchval(
@@ -78,6 +89,42 @@ async def insert(conn: asyncpg.Connection, a: Assignment) -> bool:
         a.span_id,
     )
     return inserted is not None
+
+
+async def insert_many(conn: asyncpg.Connection, items: Sequence[Assignment]) -> set[str]:
+    """Insert ``items`` (distinct tracking numbers) with one statement; returns the tracking numbers
+    inserted (a request that already has an assignment keeps it)."""
+    if not items:
+        return set()
+    rows = await conn.fetch(
+        f"INSERT INTO routing.assignments ({COLUMNS}) "
+        "SELECT tn, sc, rc, ac, st, si, du, sla, hop, esc, rb::text[], re, rq, ti, sp "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], "
+        "$7::timestamptz[], $8::int[], $9::int[], $10::int[], $11::text[], $12::jsonb[], $13::jsonb[], "
+        "$14::text[], $15::text[]) AS u(tn, sc, rc, ac, st, si, du, sla, hop, esc, rb, re, rq, ti, sp) "
+        "ON CONFLICT (tracking_number) DO NOTHING RETURNING tracking_number",
+        [a.tracking_number for a in items],
+        [a.service_code for a in items],
+        [a.region_code for a in items],
+        [a.agency_code for a in items],
+        [a.status for a in items],
+        [a.since for a in items],
+        [a.due_at for a in items],
+        [a.sla_working_days for a in items],
+        [a.hop for a in items],
+        [a.escalation_level for a in items],
+        # unnest flattens a text[][]: each list travels as an array literal, cast back above
+        ["{" + ",".join(_array_item(x) for x in a.returned_by) + "}" for a in items],
+        [json.dumps(a.reason) for a in items],
+        [json.dumps(a.request) if a.request is not None else None for a in items],
+        [a.trace_id for a in items],
+        [a.span_id for a in items],
+    )
+    return {r["tracking_number"] for r in rows}
+
+
+def _array_item(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 async def lock(conn: asyncpg.Connection, tracking_number: str) -> Assignment | None:

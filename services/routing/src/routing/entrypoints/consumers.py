@@ -1,4 +1,8 @@
-"""Kafka consumers: thin — decode, hand to the handler, dead-letter what must not be applied."""
+"""Kafka consumers: thin — decode, hand to the handler, dead-letter what must not be applied.
+
+Agency status reports arrive one at a time through faststream (``subscribe_events``); submitted
+requests are consumed in batches by ``entrypoints.lifecycle.LifecycleConsumer``.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +13,18 @@ from faststream.kafka import KafkaBroker
 
 from satupintu_shared.broker import DeadLetters, subscribe_events
 from satupintu_shared.envelope import Envelope
-from satupintu_shared.events import RequestSubmitted, StatusReported
+from satupintu_shared.events import StatusReported
 
 from .. import metrics
 from ..service.deps import Deps
 from ..service.status import apply_status
-from ..service.submitted import handle_submitted
 
 
 def register_consumers(
-    broker: KafkaBroker, deps: Deps, dead_letters: DeadLetters, *, group: str, status_group: str
+    broker: KafkaBroker, deps: Deps, dead_letters: DeadLetters, *, status_group: str
 ) -> None:
-    """Subscribe to the lifecycle (submitted requests) and to every agency's status topic."""
+    """Subscribe to every agency's status topic."""
     topics = deps.topics
-
-    async def on_lifecycle(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
-        if envelope.type != RequestSubmitted.EVENT_TYPE:
-            return  # routing's own events and everyone else's: not ours to act on
-        await handle_submitted(deps, envelope.id, envelope.parse(RequestSubmitted))
 
     async def on_status(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
         # The acting agency is the owner of the topic the report came by, never a payload field.
@@ -41,15 +39,7 @@ def register_consumers(
             reason = f"refused ({refusal.category}): {refusal.reason}"
             await dead_letters.send(record, reason=reason, group=status_group, kind="refused")
 
-    # earliest: a new consumer group must not skip requests or reports that arrived before it started.
-    subscribe_events(
-        broker,
-        on_lifecycle,
-        topics=[topics.lifecycle],
-        group_id=group,
-        dead_letters=dead_letters,
-        auto_offset_reset="earliest",
-    )
+    # earliest: a new consumer group must not skip reports that arrived before it started.
     subscribe_events(
         broker,
         on_status,

@@ -31,6 +31,25 @@ class Deps:
     hop_limit: int = DEFAULT_HOP_LIMIT
 
 
+def assigned_event(
+    a: Assignment, *, agency_code: str, due_at: datetime, reason: RoutingReason, now: datetime
+) -> RequestAssigned | None:
+    """The inbox message for ``agency_code`` with the request's data (None once routing cleared it)."""
+    request: dict[str, Any] | None = a.request
+    if request is None:
+        return None
+    return RequestAssigned(
+        tracking_number=a.tracking_number,
+        occurred_at=now,
+        agency_code=agency_code,
+        service_code=a.service_code,
+        region_code=a.region_code,
+        due_at=due_at,
+        reason=reason,
+        **request,
+    )
+
+
 async def enqueue_assigned(
     conn: asyncpg.Connection,
     deps: Deps,
@@ -43,17 +62,7 @@ async def enqueue_assigned(
     event_id: str,
 ) -> list[str]:
     """Queue the inbox message for ``agency_code`` with the request's data (if routing still holds it)."""
-    request: dict[str, Any] | None = a.request
-    if request is None:
+    assigned = assigned_event(a, agency_code=agency_code, due_at=due_at, reason=reason, now=now)
+    if assigned is None:
         return []
-    assigned = RequestAssigned(
-        tracking_number=a.tracking_number,
-        occurred_at=now,
-        agency_code=agency_code,
-        service_code=a.service_code,
-        region_code=a.region_code,
-        due_at=due_at,
-        reason=reason,
-        **request,
-    )
     return [await outbox.enqueue(conn, deps.topics.inbox(agency_code), assigned, event_id)]

@@ -1,0 +1,270 @@
+"""The lifecycle consumer: submitted requests in batches (aiokafka directly, like performance's ingest).
+
+``getmany`` → decode → route the batch (one transaction, events sent together) → commit the offsets.
+The offsets are committed only after the batch's events were acknowledged by the broker, so a crash
+redelivers the batch, which the idempotent handler turns into no change (and re-flushed events).
+
+- Only ``RequestSubmitted`` is acted on; routing's own events and everyone else's are skipped.
+- A record that is not a valid CloudEvent or ``RequestSubmitted`` is dead-lettered (kind ``invalid``),
+  one that cannot be decided is dead-lettered (kind ``handler-error``); the rest of the batch goes on.
+- When the database or the broker fails, the batch is retried as a whole after a pause; when the
+  database refuses the batch for another reason, its records are handled one by one, and a record
+  that fails ``MAX_HANDLER_ATTEMPTS`` times is dead-lettered (kind ``handler-error``).
+- Each record read is a ``<topic> process`` span (kind CONSUMER) that continues the record's
+  ``traceparent``, with the attributes faststream's consume spans carry
+  (``satupintu_shared.kafka_telemetry``): a request stays one trace, and an event routing publishes is
+  seen consumed in its trace. A submitted event's span covers its processing; the batch's SQL
+  statements are traced within the first submitted event's span.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+
+from satupintu_shared.broker import MAX_HANDLER_ATTEMPTS, DeadLetters
+from satupintu_shared.envelope import InvalidEvent, decode
+from satupintu_shared.events import RequestSubmitted
+from satupintu_shared.kafka_telemetry import CONSUMER_GROUP, DESTINATION, KAFKA_CONSUMER_GROUP, OPERATION_TYPE
+from satupintu_shared.settings import KafkaSettings
+
+from ..service.deps import Deps
+from ..service.submitted import Submitted, route_submitted
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord[bytes | None, bytes | None]
+#: Errors of the database or the broker themselves: the batch is retried, nothing is dead-lettered.
+TRANSIENT = (
+    OSError,
+    TimeoutError,
+    KafkaError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.TransactionRollbackError,
+)
+_TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
+
+
+class LifecycleConsumer:
+    """Routes the ``RequestSubmitted`` events of the lifecycle topic, a batch at a time."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        deps: Deps,
+        dead_letters: DeadLetters,
+        *,
+        group: str,
+        max_records: int = 1000,
+        retry_delay: float = 1.0,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
+        self._settings = settings
+        self._deps = deps
+        self._dead_letters = dead_letters
+        self._group = group
+        self._topic = deps.topics.lifecycle
+        self._max_records = max_records
+        self._retry_delay = retry_delay
+        self._tracer = trace.get_tracer("routing.lifecycle", tracer_provider=tracer_provider)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        """Run the loop in a background task."""
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name=f"consume-{self._topic}")
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Finish the batch in hand (routing, publishing, offset commit), then leave the group."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        done, _ = await asyncio.wait({self._task}, timeout=timeout)
+        if not done:
+            self._task.cancel()
+            await asyncio.wait({self._task})
+        if not self._task.cancelled() and self._task.exception() is not None:
+            log.error("the lifecycle consumer had died", exc_info=self._task.exception())
+
+    async def check_alive(self) -> None:
+        """Raise when the loop is not running (readiness check)."""
+        if self._task is None or self._task.done():
+            raise RuntimeError(f"the consumer of {self._topic} is not running")
+
+    async def _run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            self._topic,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            client_id="routing",
+            group_id=self._group,
+            enable_auto_commit=False,
+            # A new group must not skip requests that arrived before it first started.
+            auto_offset_reset="earliest",
+            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
+        )
+        await consumer.start()
+        committed: frozenset[TopicPartition] = frozenset()
+        try:
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                records: list[Record] = [r for part in batch.values() for r in part]
+                assigned = frozenset(consumer.assignment())
+                if records:
+                    if await self._handle(records):
+                        committed = assigned if await self._commit(consumer) else frozenset()
+                elif assigned and assigned != committed:
+                    # Newly assigned partitions: commit where they stand, so that the group's lag is known
+                    # (satupintu_consumer_lag) before the first record arrives.
+                    committed = assigned if await self._commit(consumer) else frozenset()
+        finally:
+            # No commit here: whatever was not committed above is redelivered to the next owner.
+            await consumer.stop()
+
+    async def _handle(self, records: list[Record]) -> bool:
+        """Handle ``records`` until done (True), or until asked to stop (False: not committed)."""
+        isolate = False
+        while not self._stopping.is_set():
+            try:
+                if isolate:
+                    await self._one_by_one(records)
+                else:
+                    await self._process(records)
+                return True
+            except asyncio.CancelledError:
+                raise
+            except TRANSIENT as exc:
+                log.warning(
+                    "batch failed on the database or the broker; retrying",
+                    extra={"topic": self._topic, "records": len(records), "error": type(exc).__name__},
+                )
+                await self._pause()
+            except Exception:
+                log.exception("batch failed; handling its records one by one", extra={"topic": self._topic})
+                isolate = True
+        return False
+
+    async def _one_by_one(self, records: Sequence[Record]) -> None:
+        """Isolate the record the database refuses: each alone, dead-lettered after repeated failures."""
+        for record in records:
+            for attempt in range(1, MAX_HANDLER_ATTEMPTS + 1):
+                try:
+                    await self._process([record])
+                    break
+                except (asyncio.CancelledError, *TRANSIENT):
+                    raise  # back to retrying the batch; what is done is deduplicated
+                except Exception as exc:
+                    if attempt < MAX_HANDLER_ATTEMPTS:
+                        log.exception("handler failed; retrying", extra={"topic": record.topic})
+                        continue
+                    reason = f"handler failed {MAX_HANDLER_ATTEMPTS} times: {type(exc).__name__}: {exc}"
+                    await self._dead_letter(record, reason, kind="handler-error", span=None)
+
+    async def _process(self, records: Sequence[Record]) -> None:
+        items: list[Submitted] = []
+        opened: list[Span] = []
+        by_id: dict[str, tuple[Record, Span]] = {}
+        try:
+            for record in records:
+                item = await self._decode(record)
+                if item is not None:
+                    span = trace.get_current_span(item.context)
+                    items.append(item)
+                    opened.append(span)
+                    by_id.setdefault(item.event_id, (record, span))
+            for f in await route_submitted(self._deps, items):
+                record, span = by_id[f.item.event_id]
+                span.record_exception(f.error)
+                span.set_status(Status(StatusCode.ERROR, type(f.error).__name__))
+                reason = f"handler failed: {type(f.error).__name__}: {f.error}"
+                await self._dead_letter(record, reason, kind="handler-error", span=span)
+        except BaseException as exc:
+            for span in opened:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in opened:
+                span.end()
+
+    async def _decode(self, record: Record) -> Submitted | None:
+        """The submitted event of ``record`` in its processing span; None if it is not one (or poison)."""
+        try:
+            envelope = decode(record.value, record.headers or ())
+        except InvalidEvent as exc:
+            await self._dead_letter(record, str(exc), kind="invalid", span=None)
+            return None
+        span = self._span(record, envelope.id)
+        if envelope.type != RequestSubmitted.EVENT_TYPE:
+            span.end()  # routing's own events and everyone else's: read (and traced), not acted on
+            return None
+        try:
+            event = envelope.parse(RequestSubmitted)
+        except InvalidEvent as exc:
+            try:
+                await self._dead_letter(record, str(exc), kind="invalid", span=span)
+            finally:
+                span.end()
+            return None
+        return Submitted(envelope.id, event, trace.set_span_in_context(span))
+
+    def _span(self, record: Record, event_id: str | None) -> Span:
+        carrier = {
+            name: raw.decode(errors="replace")
+            for name, raw in record.headers or ()
+            if name in _TRACE_HEADERS and raw is not None
+        }
+        attributes: dict[str, Any] = {
+            "messaging.system": "kafka",
+            DESTINATION: record.topic,
+            OPERATION_TYPE: "process",
+            CONSUMER_GROUP: self._group,
+            KAFKA_CONSUMER_GROUP: self._group,
+            "messaging.kafka.destination.partition": record.partition,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.kafka.message.offset": record.offset,
+            "messaging.kafka.offset": record.offset,
+        }
+        if event_id:
+            attributes["messaging.message.id"] = event_id
+        return self._tracer.start_span(
+            f"{record.topic} process",
+            context=propagate.extract(carrier),
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        )
+
+    async def _dead_letter(self, record: Record, reason: str, *, kind: str, span: Span | None) -> None:
+        own = span is None
+        span = span or self._span(record, None)
+        try:
+            with trace.use_span(span, end_on_exit=False):
+                await self._dead_letters.send(record, reason=reason, group=self._group, kind=kind)
+        finally:
+            if own:
+                span.end()
+
+    async def _pause(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self._retry_delay)
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> bool:
+        """Commit the position of every assigned partition: everything ``getmany`` returned is handled."""
+        try:
+            await consumer.commit()
+            return True
+        except (CommitFailedError, IllegalStateError, KafkaError):
+            # The group rebalanced: the new owner gets these records again and deduplicates them.
+            log.warning("offset commit failed after a rebalance", extra={"topic": self._topic})
+            return False
