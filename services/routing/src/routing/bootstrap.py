@@ -60,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hop_limit=settings.hop_limit,
         )
         dead_letters = DeadLetters(broker, settings.topics, failures=metrics.DEAD_LETTERS)
-        register_consumers(broker, deps, dead_letters, status_group=settings.status_consumer_group)
+        register_consumers(
+            broker, deps, dead_letters, status_group=settings.group(settings.status_consumer_group)
+        )
         lifecycle = consumers["lifecycle"] = LifecycleConsumer(
             settings,
             deps,
             dead_letters,
-            group=settings.consumer_group,
+            group=settings.group(settings.consumer_group),
             max_records=settings.batch_max_records,
             tracer_provider=tracer_provider,
         )
@@ -106,8 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router(feed, pool))
     lag = {
-        settings.consumer_group: re.escape(settings.topics.lifecycle),
-        settings.status_consumer_group: settings.topics.status_pattern,
+        settings.group(settings.consumer_group): re.escape(settings.topics.lifecycle),
+        settings.group(settings.status_consumer_group): settings.topics.status_pattern,
     }
     instrument_service(app, SERVICE, settings, tracer_provider=tracer_provider, consumer_groups=lag)
     return app
