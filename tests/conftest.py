@@ -106,9 +106,28 @@ async def database_url(admin_database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def topics() -> Topics:
-    """Topic names no other test uses."""
-    return Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
+async def topics(request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
+    """Topic names no other test uses; the topics are deleted afterwards when the test used Kafka."""
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    yield Topics(prefix=prefix)
+    if "kafka_bootstrap" in request.fixturenames:
+        # Thousands of leftover topics slow every client's metadata refresh: clean up, best effort.
+        await _delete_topics(request.getfixturevalue("kafka_bootstrap"), prefix)
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await asyncio.wait_for(admin.start(), 10)
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if names:
+            await asyncio.wait_for(admin.delete_topics(names), 20)
+    except Exception:
+        pass
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

@@ -29,12 +29,8 @@ async def running(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, **kwargs: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The app with its lifespan running (consumers included) and an HTTP client on it."""
-    # A group per test: tests must not rebalance a running platform's (or each other's) consumers.
-    env = {
-        "PERFORMANCE_CONSUMER_GROUP": group_of(env),
-        "PERFORMANCE_DLQ_CONSUMER_GROUP": group_of(env) + "-dlq",
-        **env,
-    }
+    # Each test has its own topic prefix, and consumer groups carry it: tests never rebalance a running
+    # platform's (or each other's) consumers.
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     app = create_app(Settings(), clock=lambda: scenario.NOW, **kwargs)

@@ -71,8 +71,18 @@ def create_app(
     feed = CatalogFeed(settings)
     runtime = Runtime()
 
+    zones: dict[str, str | None] = {}
+    zones_of: list[object] = [None]  # the catalog the cached zones were read from
+
     def zone_of(code: str) -> str | None:
-        return directory.info(feed.catalog, code).time_zone
+        # Called once per closed assignment at ingest: cached until the live catalog changes.
+        catalog = feed.catalog
+        if zones_of[0] is not catalog:
+            zones.clear()
+            zones_of[0] = catalog
+        if code not in zones:
+            zones[code] = directory.info(catalog, code).time_zone
+        return zones[code]
 
     def pool() -> asyncpg.Pool:
         assert runtime.pool is not None, "the database pool exists only while the app runs"
@@ -102,15 +112,15 @@ def create_app(
             "lifecycle": BatchConsumer(
                 settings,
                 topic=settings.topics.lifecycle,
-                group_id=settings.consumer_group,
-                handler=LifecycleIngest(store, dead_letters, group=settings.consumer_group),
+                group_id=settings.group(settings.consumer_group),
+                handler=LifecycleIngest(store, dead_letters, group=settings.group(settings.consumer_group)),
                 max_records=settings.batch_max_records,
                 before_offset_commit=hooks.before_offset_commit,
             ),
             "deadletter": BatchConsumer(
                 settings,
                 topic=settings.topics.deadletter,
-                group_id=settings.deadletter_group,
+                group_id=settings.group(settings.deadletter_group),
                 handler=DeadLetterIngest(lazy),
                 max_records=settings.batch_max_records,
             ),
@@ -148,7 +158,7 @@ def create_app(
     scorecards = Scorecards(ScorecardQueries(lazy), lambda: feed.catalog, settings.score_weights, clock)
     app.include_router(build_router(scorecards, OpsQueries(lazy), lambda: feed.catalog, clock))
     app.include_router(console_router())
-    lag = {settings.consumer_group: re.escape(settings.topics.lifecycle)}
-    lag[settings.deadletter_group] = re.escape(settings.topics.deadletter)
+    lag = {settings.group(settings.consumer_group): re.escape(settings.topics.lifecycle)}
+    lag[settings.group(settings.deadletter_group)] = re.escape(settings.topics.deadletter)
     instrument_service(app, SERVICE, settings, tracer_provider=tracer_provider, consumer_groups=lag)
     return app

@@ -3,6 +3,10 @@
 aiokafka directly rather than a framework subscriber, so the order of the two commits is visible in
 one place: ``getmany`` → ``handle`` (one database transaction) → ``commit``. A crash before the
 offset commit redelivers the batch, which the idempotent handler turns into no change.
+
+Pipelined, one batch deep: while batch N is being written, batch N+1 is fetched and (for a
+``StagedHandler``) decoded; its write starts only after N's write has finished, and N's offsets are
+committed only after N's write. Writes stay in order, one at a time.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -23,6 +27,17 @@ log = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes | None, bytes | None]
 BatchHandler = Callable[[list[Record]], Awaitable[None]]
+#: The write step of a batch (one database transaction); retried until it succeeds.
+Write = Callable[[], Awaitable[None]]
+
+
+@runtime_checkable
+class StagedHandler(Protocol):
+    """A handler in two steps, so that decoding a batch overlaps the previous batch's write."""
+
+    async def prepare(self, records: list[Record]) -> Write:
+        """Everything but the database (decoding, dead letters); returns the write."""
+        ...
 
 
 class BatchConsumer:
@@ -34,7 +49,7 @@ class BatchConsumer:
         *,
         topic: str,
         group_id: str,
-        handler: BatchHandler,
+        handler: BatchHandler | StagedHandler,
         max_records: int = 2000,
         retry_delay: float = 1.0,
         before_offset_commit: Callable[[], Awaitable[None]] | None = None,
@@ -91,32 +106,78 @@ class BatchConsumer:
             metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await consumer.start()
+        in_flight: tuple[asyncio.Task[bool], list[Record]] | None = None
         try:
             while not self._stopping.is_set():
-                batch = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                # Do not sit on a written batch waiting for more records: its offsets are due.
+                timeout = 0 if in_flight is not None else 500
+                batch = await consumer.getmany(timeout_ms=timeout, max_records=self._max_records)
                 records: list[Record] = [r for part in batch.values() for r in part]
-                if records and await self._handle(records):
-                    if self._before_offset_commit is not None:
-                        await self._before_offset_commit()
-                    await self._commit(consumer, records)
+                # Decoding this batch overlaps the write of the previous one.
+                write = await self._prepare(records) if records else None
+                if self._stopping.is_set():
+                    write = None  # stopping: finish the write in hand only; this batch is redelivered
+                if in_flight is not None:
+                    task, written = in_flight
+                    in_flight = None
+                    if not await task:
+                        break  # stopping while the write kept failing: nothing more is committed
+                    if write is not None:  # the next write may start: the previous one committed
+                        in_flight = (asyncio.create_task(self._write(write)), records)
+                        write = None
+                    await self._committed(consumer, written)
+                if write is not None:
+                    in_flight = (asyncio.create_task(self._write(write)), records)
+            if in_flight is not None:  # stopping: finish the batch in hand
+                task, written = in_flight
+                in_flight = None
+                if await task:
+                    await self._committed(consumer, written)
         finally:
             # No commit here: whatever was not committed above is redelivered to the next owner.
+            if in_flight is not None:
+                in_flight[0].cancel()
+                await asyncio.wait({in_flight[0]})
             await consumer.stop()
 
-    async def _handle(self, records: list[Record]) -> bool:
+    async def _prepare(self, records: list[Record]) -> Write | None:
+        """The batch's write (None: stopping while preparing it kept failing)."""
+        handler = self._handler
+        if not isinstance(handler, StagedHandler):
+            return lambda: handler(records)
         while True:
             try:
-                await self._handler(records)
+                return await handler.prepare(records)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("preparing a batch failed; retrying", extra={"topic": self._topic})
+                if await self._stopped_while_waiting():
+                    return None
+
+    async def _write(self, write: Write) -> bool:
+        """Run ``write`` until it succeeds (True) or the consumer stops meanwhile (False)."""
+        while True:
+            try:
+                await write()
                 self.batches += 1
                 return True
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("batch failed; retrying", extra={"topic": self._topic, "records": len(records)})
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._retry_delay)
-                if self._stopping.is_set():
+                log.exception("batch failed; retrying", extra={"topic": self._topic})
+                if await self._stopped_while_waiting():
                     return False
+
+    async def _stopped_while_waiting(self) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), self._retry_delay)
+        return self._stopping.is_set()
+
+    async def _committed(self, consumer: AIOKafkaConsumer, records: list[Record]) -> None:
+        if self._before_offset_commit is not None:
+            await self._before_offset_commit()
+        await self._commit(consumer, records)
 
     async def _commit(self, consumer: AIOKafkaConsumer, records: list[Record]) -> None:
         offsets: dict[TopicPartition, Any] = {}

@@ -29,11 +29,14 @@ class Scope:
 
 _PERIODS = "unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS p(code, lo, hi)"
 
+# LATERAL: one index-only range scan of assignments_received per agency.
 _RECEIVED = f"""
-SELECT p.code, count(a.*) AS received
+SELECT p.code, r.received
 FROM {_PERIODS}
-JOIN assignments a ON a.agency_code = p.code AND a.assigned_at >= p.lo AND a.assigned_at < p.hi
-GROUP BY p.code
+CROSS JOIN LATERAL (
+    SELECT count(*) AS received FROM assignments a
+    WHERE a.agency_code = p.code AND a.assigned_at >= p.lo AND a.assigned_at < p.hi
+) r
 """
 
 _OUTCOMES = f"""
@@ -52,20 +55,27 @@ JOIN assignments a ON a.agency_code = p.code AND a.ended_at >= p.lo AND a.ended_
 GROUP BY p.code
 """
 
+# Open at as_of: assigned_at < as_of AND (ended_at IS NULL OR ended_at >= as_of), written as the range
+# containment that the GiST index assignments_open_during answers (migration 003, same expression);
+# the aggregate inside LATERAL keeps it one index scan per agency.
 _BACKLOG = """
-SELECT p.code,
-       count(*) FILTER (WHERE x.d >= p.t2) AS "0-2",
-       count(*) FILTER (WHERE x.d < p.t2 AND x.d >= p.t5) AS "3-5",
-       count(*) FILTER (WHERE x.d < p.t5 AND x.d >= p.t10) AS "6-10",
-       count(*) FILTER (WHERE x.d < p.t10) AS ">10"
+SELECT p.code, x.*
 FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::date[], $5::date[], $6::date[])
      AS p(code, as_of, tz, t2, t5, t10)
-JOIN LATERAL (
-    SELECT (a.assigned_at AT TIME ZONE p.tz)::date AS d
-    FROM assignments a
-    WHERE a.agency_code = p.code AND a.assigned_at < p.as_of AND (a.ended_at IS NULL OR a.ended_at >= p.as_of)
-) x ON true
-GROUP BY p.code
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE o.d >= p.t2) AS "0-2",
+           count(*) FILTER (WHERE o.d < p.t2 AND o.d >= p.t5) AS "3-5",
+           count(*) FILTER (WHERE o.d < p.t5 AND o.d >= p.t10) AS "6-10",
+           count(*) FILTER (WHERE o.d < p.t10) AS ">10"
+    FROM (
+        SELECT (a.assigned_at AT TIME ZONE p.tz)::date AS d
+        FROM assignments a
+        WHERE tstzrange(a.assigned_at,
+                        CASE WHEN a.ended_at < a.assigned_at THEN a.assigned_at ELSE a.ended_at END,
+                        '(]') @> p.as_of
+          AND a.agency_code = p.code
+    ) o
+) x
 """
 
 _SURVEYS = f"""
@@ -75,7 +85,17 @@ JOIN surveys s ON s.agency_code = p.code AND s.answered_at >= p.lo AND s.answere
 GROUP BY p.code
 """
 
-_KNOWN_AGENCIES = "SELECT DISTINCT agency_code FROM assignments"
+# DISTINCT as a loose index scan (one probe of assignments_received per agency, not one per row).
+_KNOWN_AGENCIES = """
+WITH RECURSIVE codes AS (
+    (SELECT agency_code FROM assignments ORDER BY agency_code LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.agency_code FROM assignments a WHERE a.agency_code > c.agency_code
+            ORDER BY a.agency_code LIMIT 1)
+    FROM codes c WHERE c.agency_code IS NOT NULL
+)
+SELECT agency_code FROM codes WHERE agency_code IS NOT NULL
+"""
 
 _OFFICER_OUTCOMES = """
 SELECT a.agency_code, a.officer_id,

@@ -44,8 +44,11 @@ def local_date(moment: datetime, zone_name: str | None = None) -> date:
     return moment.astimezone(zone(zone_name)).date()
 
 
+@lru_cache(maxsize=65536)
 def working_days_after(start: date, end: date) -> int:
-    """Working days ``d`` with ``start < d <= end``: 0 when finished on the day it started."""
+    """Working days ``d`` with ``start < d <= end``: 0 when finished on the day it started.
+
+    Cached: ingest computes one per closed assignment, and most share their pair of dates."""
     count, day = 0, start + timedelta(days=1)
     while day <= end:
         count += is_working_day(day)

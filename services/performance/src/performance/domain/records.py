@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,12 +26,14 @@ PERSONAL_FIELDS = {"applicant", "attributes", "description"}
 #: Free-text fields kept but masked (an officer may paste a phone number or NIK into a note).
 FREE_TEXT_FIELDS = ("note", "reason", "explanation")
 _MAYBE_PII = re.compile(r"\d{6}|@")
+#: A free-text field's string value in compact JSON (pydantic's ``model_dump_json``), at any depth.
+_FREE_TEXT_JSON = re.compile(r'"(?:' + "|".join(FREE_TEXT_FIELDS) + r')":"((?:[^"\\]|\\.)*)"')
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One lifecycle event as this service stores it."""
+    """One lifecycle event as this service stores it (``payload_json``: the sanitised data as JSON)."""
 
     event_id: str
     type: str
@@ -39,10 +42,16 @@ class StoredEvent:
     agency_code: str | None
     officer_id: str | None
     trace_id: str | None
-    payload: dict[str, Any]
+    payload_json: str
     partition: int
     offset: int
     event: Event
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The stored data (no personal fields, free text masked) as a dict."""
+        result: dict[str, Any] = json.loads(self.payload_json)
+        return result
 
 
 def trace_id_of(traceparent: str | None) -> str | None:
@@ -62,6 +71,20 @@ def sanitised_payload(event: Event) -> dict[str, Any]:
         mode="json", exclude=PERSONAL_FIELDS if isinstance(event, RequestSubmitted) else None
     )
     return _clean(data)
+
+
+def sanitised_json(event: Event) -> str:
+    """``sanitised_payload(event)`` as JSON text, serialised by pydantic-core straight from the model.
+
+    The common case needs no Python walk over the data: the text is used as is unless a NUL character
+    or a free-text field that may hold personal data (6 digits or an ``@``, the same pre-check as
+    ``mask_text``) appears in it; then the dict path above cleans it. Digits are never escaped in
+    JSON, so the check on the text finds every value the check on the decoded string would find.
+    """
+    text = event.model_dump_json(exclude=PERSONAL_FIELDS if isinstance(event, RequestSubmitted) else None)
+    if "\\u0000" in text or any(_MAYBE_PII.search(v) for v in _FREE_TEXT_JSON.findall(text)):
+        return json.dumps(sanitised_payload(event))
+    return text
 
 
 def _clean(value: Any) -> Any:
@@ -86,6 +109,11 @@ def acting_agency(event: Event) -> str | None:
     return None
 
 
+def acting_officer(event: Event) -> str | None:
+    """The officer (NIP) who reported an agency action, if given."""
+    return event.officer_id if isinstance(event, AgencyAction) else None
+
+
 def to_stored(
     event: Event, *, event_id: str, traceparent: str | None, partition: int, offset: int
 ) -> StoredEvent:
@@ -96,9 +124,9 @@ def to_stored(
         tracking_number=event.tracking_number,
         occurred_at=event.occurred_at,
         agency_code=acting_agency(event),
-        officer_id=getattr(event, "officer_id", None),
+        officer_id=acting_officer(event),
         trace_id=trace_id_of(traceparent),
-        payload=sanitised_payload(event),
+        payload_json=sanitised_json(event),
         partition=partition,
         offset=offset,
         event=event,
