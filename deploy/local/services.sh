@@ -21,7 +21,7 @@ port_of() {
   echo "${!var:-$default}"
 }
 
-ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
+ready() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$1/readyz"; }
 
 up() {
   # Jaeger receives the traces when it runs here; otherwise spans are not exported.
