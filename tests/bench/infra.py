@@ -359,25 +359,32 @@ def lifecycle_of(tn: str, i: int, *, start: datetime, agency: str = AGENCY) -> l
     ]
 
 
-def to_record(event: Event, *, source: str = "bench") -> Record:
-    """A binary-mode CloudEvent record, keyed by tracking number, as ``EventPublisher`` writes it."""
+def to_record(event: Event, *, source: str = "bench", sampled: bool = True) -> Record:
+    """A binary-mode CloudEvent record, keyed by tracking number, as ``EventPublisher`` writes it.
+
+    ``sampled`` is the upstream sampling decision carried in ``traceparent``: with parent-based
+    sampling a stage only traces what upstream sampled, so an untraced measurement needs unsampled input.
+    """
     value, headers = encode(event, source=source)
-    headers["traceparent"] = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+    flags = "01" if sampled else "00"
+    headers["traceparent"] = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-{flags}"
     return event.tracking_number.encode(), value, [(k, v.encode()) for k, v in headers.items()]
 
 
-def submitted_records(run: str, n: int) -> list[Record]:
+def submitted_records(run: str, n: int, *, sampled: bool = True) -> list[Record]:
     """``n`` RequestSubmitted records."""
-    return [to_record(submitted_event(tracking_number(run, i), i)) for i in range(n)]
+    return [to_record(submitted_event(tracking_number(run, i), i), sampled=sampled) for i in range(n)]
 
 
-def lifecycle_records(run: str, n_events: int) -> list[Record]:
+def lifecycle_records(run: str, n_events: int, *, sampled: bool = True) -> list[Record]:
     """About ``n_events`` lifecycle records (five per request), in per-request order."""
     out: list[Record] = []
     i = 0
     while len(out) < n_events:
         tn = tracking_number(run, i)
-        out.extend(to_record(e) for e in lifecycle_of(tn, i, start=T0 + timedelta(minutes=i)))
+        out.extend(
+            to_record(e, sampled=sampled) for e in lifecycle_of(tn, i, start=T0 + timedelta(minutes=i))
+        )
         i += 1
     return out[:n_events]
 

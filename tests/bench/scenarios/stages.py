@@ -93,7 +93,7 @@ async def routing_run(
         topics = Topics(prefix)
         await create_platform_topics(env, topics, partitions=partitions)
         catalog_by = await apply_catalog(env, topics)
-        records = submitted_records(run_token(), events)
+        records = submitted_records(run_token(), events, sampled=sampler > 0)
         if prefill_first:
             await produce_all(env, topics.lifecycle, records)
         settings = service_settings(prefix, dsn, sampler=sampler, otlp=otlp)
@@ -133,7 +133,7 @@ async def ingest_run(
         topics = Topics(prefix)
         await create_platform_topics(env, topics)
         catalog_by = await apply_catalog(env, topics)
-        await produce_all(env, topics.lifecycle, lifecycle_records(run_token(), events))
+        await produce_all(env, topics.lifecycle, lifecycle_records(run_token(), events, sampled=sampler > 0))
         svc = Service(env, "performance", settings=service_settings(prefix, dsn, sampler=sampler, otlp=otlp))
         async with services(svc):
             conn = await asyncpg.connect(dsn)
