@@ -6,7 +6,7 @@ CloudEvents ``type`` (``EVENT_TYPE``); a breaking change gets a new type with a 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -291,6 +291,4 @@ STATUS_OF_EVENT: dict[str, RequestStatus] = {
 
 def utc_now() -> datetime:
     """The current time, timezone-aware (UTC)."""
-    from datetime import UTC
-
     return datetime.now(UTC)
