@@ -191,10 +191,15 @@ def subscribe_events(
 
 
 def dead_letter_counter(registry: CollectorRegistry | None = None) -> Counter:
-    """The counter of dead-lettered records, by topic family and kind (invalid, handler-error, refused)."""
+    """The counter of dead-lettered records, by topic family and kind (invalid, handler-error, refused).
+
+    One per registry: asking again (another service's module in the same process, as in tests) returns
+    the counter already registered instead of failing on a duplicate.
+    """
+    target = registry or REGISTRY
+    existing = target._names_to_collectors.get("satupintu_dead_letters")
+    if isinstance(existing, Counter):
+        return existing
     return Counter(
-        "satupintu_dead_letters",
-        "Records sent to the dead-letter topic",
-        ["topic", "kind"],
-        registry=registry or REGISTRY,
+        "satupintu_dead_letters", "Records sent to the dead-letter topic", ["topic", "kind"], registry=target
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY, Counter, Gauge
+from prometheus_client import Counter, Gauge
 
 from satupintu_shared.broker import dead_letter_counter
 
@@ -36,15 +36,7 @@ REFUSALS = Counter(
 )
 
 
-def _dead_letters() -> Counter:
-    # Another service's module may have registered it already in this process (tests import all).
-    try:
-        return dead_letter_counter()
-    except ValueError:
-        return REGISTRY._names_to_collectors["satupintu_dead_letters"]  # type: ignore[return-value]
-
-
-DEAD_LETTERS = _dead_letters()
+DEAD_LETTERS = dead_letter_counter()
 
 
 def transition(service_code: str, status: str) -> None:
