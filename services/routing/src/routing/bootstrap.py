@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def consumer_ready() -> None:
         if "lifecycle" not in consumers:
             raise RuntimeError("the lifecycle consumer has not started")
-        await consumers["lifecycle"].check_alive()
+        consumers["lifecycle"].check_alive()
 
     app = FastAPI(title="SatuPintu routing", lifespan=lifespan)
     install_problem_handlers(app)

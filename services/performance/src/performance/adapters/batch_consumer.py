@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from satupintu_shared.background import BackgroundLoop
 from satupintu_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class StagedHandler(Protocol):
         ...
 
 
-class BatchConsumer:
+class BatchConsumer(BackgroundLoop):
     """Consumes ``topic`` in group ``group_id`` in batches; retries a failing batch until it succeeds."""
 
     def __init__(
@@ -55,44 +56,13 @@ class BatchConsumer:
         before_offset_commit: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._settings = settings
-        self._topic = topic
+        super().__init__(topic)
         self._group_id = group_id
         self._handler = handler
         self._max_records = max_records
         self._retry_delay = retry_delay
         self._before_offset_commit = before_offset_commit
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
         self.batches = 0
-
-    def start(self) -> None:
-        """Run the loop in a background task."""
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name=f"consume-{self._topic}")
-
-    async def stop(self, timeout: float = 15.0) -> None:
-        """Finish the batch in hand (handler and offset commit), then leave the group."""
-        self._stopping.set()
-        if self._task is None:
-            return
-        done, _ = await asyncio.wait({self._task}, timeout=timeout)
-        if not done:
-            self._task.cancel()
-            await asyncio.wait({self._task})
-        if not self._task.cancelled() and self._task.exception() is not None:
-            log.error(
-                "the consumer loop had died", extra={"topic": self._topic}, exc_info=self._task.exception()
-            )
-
-    def check_alive(self) -> None:
-        """Raise when the loop is not running (readiness check)."""
-        if self._task is None or self._task.done():
-            raise RuntimeError(f"the consumer of {self._topic} is not running")
-
-    @property
-    def task(self) -> asyncio.Task[None] | None:
-        """The background task (tests cancel it to simulate a crash)."""
-        return self._task
 
     async def _run(self) -> None:
         consumer = AIOKafkaConsumer(

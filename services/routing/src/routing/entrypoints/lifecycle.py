@@ -31,6 +31,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
+from satupintu_shared.background import BackgroundLoop
 from satupintu_shared.broker import MAX_HANDLER_ATTEMPTS, DeadLetters
 from satupintu_shared.envelope import InvalidEvent, decode
 from satupintu_shared.events import RequestSubmitted
@@ -57,7 +58,7 @@ TRANSIENT = (
 _TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
 
-class LifecycleConsumer:
+class LifecycleConsumer(BackgroundLoop):
     """Routes the ``RequestSubmitted`` events of the lifecycle topic, a batch at a time."""
 
     def __init__(
@@ -75,34 +76,10 @@ class LifecycleConsumer:
         self._deps = deps
         self._dead_letters = dead_letters
         self._group = group
-        self._topic = deps.topics.lifecycle
+        super().__init__(deps.topics.lifecycle)
         self._max_records = max_records
         self._retry_delay = retry_delay
         self._tracer = trace.get_tracer("routing.lifecycle", tracer_provider=tracer_provider)
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-
-    def start(self) -> None:
-        """Run the loop in a background task."""
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name=f"consume-{self._topic}")
-
-    async def stop(self, timeout: float = 15.0) -> None:
-        """Finish the batch in hand (routing, publishing, offset commit), then leave the group."""
-        self._stopping.set()
-        if self._task is None:
-            return
-        done, _ = await asyncio.wait({self._task}, timeout=timeout)
-        if not done:
-            self._task.cancel()
-            await asyncio.wait({self._task})
-        if not self._task.cancelled() and self._task.exception() is not None:
-            log.error("the lifecycle consumer had died", exc_info=self._task.exception())
-
-    async def check_alive(self) -> None:
-        """Raise when the loop is not running (readiness check)."""
-        if self._task is None or self._task.done():
-            raise RuntimeError(f"the consumer of {self._topic} is not running")
 
     async def _run(self) -> None:
         consumer = AIOKafkaConsumer(
