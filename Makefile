@@ -8,6 +8,10 @@ DEMO := deploy/local/demo.sh
 # Simulated agencies and citizens run with `make up` unless SATUPINTU_DEMO=0.
 SATUPINTU_DEMO ?= 1
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+STATE := $(or $(SATUPINTU_STATE_DIR),$(ROOT)/.state)
+SECRETS := $(STATE)/secrets
+# The platform's administration (topics, users, ACLs, catalog) authenticates as the admin tool.
+ADMIN_ENV := KAFKA_SASL_USERNAME=satupintu-admin KAFKA_SASL_PASSWORD_FILE=$(SECRETS)/kafka/satupintu-admin SATUPINTU_SECRETS_DIR=$(SECRETS)
 PYTEST_ARGS ?=
 
 .PHONY: help deps up down test lint typecheck unit integration e2e bench logs status clean catalog
@@ -21,9 +25,9 @@ deps: ## Install uv (if missing) and the Python workspace from uv.lock
 
 up: deps ## Start Kafka, PostgreSQL, Jaeger and the services in the background; returns when healthy
 	@$(STACK) up kafka postgres jaeger
-	@$(UV) run --no-sync python -m satupintu_shared.admin
+	@$(ADMIN_ENV) $(UV) run --no-sync python -m satupintu_shared.admin
 	@$(SERVICES) up
-	@$(UV) run --no-sync satupintu catalog apply deploy/catalog/demo.yaml --quiet
+	@$(ADMIN_ENV) $(UV) run --no-sync satupintu catalog apply deploy/catalog/demo.yaml --quiet
 	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then $(DEMO) up; fi
 	@echo
 	@echo "SatuPintu is up:"
@@ -31,7 +35,10 @@ up: deps ## Start Kafka, PostgreSQL, Jaeger and the services in the background; 
 	@echo "  routing      http://127.0.0.1:8081  (catalog /v1/catalog)"
 	@echo "  performance  http://127.0.0.1:8082  (operator console /)"
 	@echo "  jaeger       http://127.0.0.1:16686 (query API /api/traces)"
-	@echo "  kafka        127.0.0.1:9092   postgres postgresql://satupintu:satupintu@127.0.0.1:55432/satupintu"
+	@echo "  kafka        127.0.0.1:9092 (SASL/SCRAM-SHA-512), 127.0.0.1:9095 (SASL over TLS)"
+	@echo "  postgres     postgresql://satupintu:satupintu@127.0.0.1:55432/satupintu"
+	@echo "  secrets      $(SECRETS) (owner-only): operator-token, admin-token, kafka/<principal>, tls/ca.crt"
+	@echo "               the CLI as the admin tool: eval \"\$$(deploy/local/stack.sh env)\""
 	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then echo "  demo traffic ~30 requests/minute (log .state/logs/demo.log; SATUPINTU_DEMO=0 make up leaves it out)"; fi
 
 down: ## Stop the demo, the services and the infrastructure (data is kept)
@@ -60,10 +67,12 @@ typecheck: deps ## mypy over the workspace
 
 test: deps ## Install and start what the tests need, then lint, type-check and run every test
 	@$(STACK) up kafka postgres
+	@$(ADMIN_ENV) $(UV) run --no-sync python -m satupintu_shared.admin
 	@deploy/local/browser.sh
 	@$(MAKE) --no-print-directory lint typecheck
-	@$(UV) run --no-sync pytest $(PYTEST_ARGS)
+	@$(ADMIN_ENV) $(UV) run --no-sync pytest $(PYTEST_ARGS)
 
 bench: deps ## Run the benchmark; results in tests/bench/results/
 	@$(STACK) up kafka postgres
-	@$(UV) run --no-sync python -m tests.bench $(BENCH_ARGS)
+	@$(ADMIN_ENV) $(UV) run --no-sync python -m satupintu_shared.admin
+	@$(ADMIN_ENV) $(UV) run --no-sync python -m tests.bench $(BENCH_ARGS)

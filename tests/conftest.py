@@ -14,7 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
+from tests.support.security import principal_env, secrets_dir, use_admin_by_default
+
+# Clients the tests build themselves authenticate as the admin tool; services get their own principal.
+use_admin_by_default()
 
 LOCAL_KAFKA = "127.0.0.1:9092"
 LOCAL_DATABASE = "postgresql://satupintu:satupintu@127.0.0.1:55432/satupintu"
@@ -43,10 +48,14 @@ def _docker_answers() -> bool:
 def kafka_bootstrap() -> Iterator[str]:
     """Bootstrap servers of a real Kafka broker."""
     explicit = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if explicit:
-        yield explicit
-    elif _reachable(LOCAL_KAFKA):
-        yield LOCAL_KAFKA
+    if explicit or _reachable(LOCAL_KAFKA):
+        bootstrap = explicit or LOCAL_KAFKA
+        # The platform principals exist with the passwords the stack generated (idempotent).
+        from satupintu_shared.admin import bootstrap_environment, generated_passwords
+
+        settings = KafkaSettings(kafka_bootstrap_servers=bootstrap)
+        asyncio.run(bootstrap_environment(settings, passwords=generated_passwords(secrets_dir())))
+        yield bootstrap
     elif _docker_answers():
         from testcontainers.kafka import KafkaContainer
 
@@ -107,18 +116,34 @@ async def database_url(admin_database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def topics(request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
-    """Topic names no other test uses; the topics are deleted afterwards when the test used Kafka."""
+    """Topic names no other test uses. When the test uses Kafka, the environment exists on the broker
+    as `make up` makes the default one (platform topics, the services' grants), and its topics and
+    grants are deleted afterwards."""
     prefix = f"t{uuid.uuid4().hex[:10]}."
+    uses_kafka = "kafka_bootstrap" in request.fixturenames
+    if uses_kafka:
+        from satupintu_shared.admin import bootstrap_environment
+
+        bootstrap = request.getfixturevalue("kafka_bootstrap")
+        await bootstrap_environment(KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_prefix=prefix))
     yield Topics(prefix=prefix)
-    if "kafka_bootstrap" in request.fixturenames:
-        # Thousands of leftover topics slow every client's metadata refresh: clean up, best effort.
-        await _delete_topics(request.getfixturevalue("kafka_bootstrap"), prefix)
+    if uses_kafka:
+        # Thousands of leftover topics and grants slow every client: clean up, best effort.
+        await _delete_environment(request.getfixturevalue("kafka_bootstrap"), Topics(prefix=prefix))
 
 
-async def _delete_topics(bootstrap: str, prefix: str) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
+async def _delete_environment(bootstrap: str, topics: Topics) -> None:
+    from satupintu_shared.kafka_admin import KafkaAdministration
+    from satupintu_shared.kafka_clients import create_admin
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    prefix = topics.prefix
+    settings = KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_prefix=prefix)
+    administration = KafkaAdministration(settings)
+    try:
+        await administration.revoke(await administration.environment_acls(topics))
+    except Exception:
+        pass
+    admin = create_admin(settings, client_id="tests-cleanup")
     try:
         await asyncio.wait_for(admin.start(), 10)
         names = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -130,9 +155,15 @@ async def _delete_topics(bootstrap: str, prefix: str) -> None:
         await admin.close()
 
 
+def service_principal_env(service: str) -> dict[str, str]:
+    """The credentials of service ``service`` (intake, routing, performance) as environment variables."""
+    return principal_env(f"satupintu-{service}")
+
+
 @pytest.fixture
 def service_env(kafka_bootstrap: str, database_url: str, topics: Topics) -> dict[str, str]:
-    """Environment variables that point a service at this test's broker, database and topics."""
+    """Environment variables that point a service at this test's broker, database and topics (add the
+    service's credentials with ``service_principal_env``)."""
     return {
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "DATABASE_URL": database_url,

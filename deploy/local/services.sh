@@ -8,6 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${SATUPINTU_STATE_DIR:-$ROOT/.state}"
 mkdir -p "$STATE/logs" "$STATE/pids"
+SECRETS="${SATUPINTU_SECRETS_DIR:-$STATE/secrets}"
 SERVICES=(intake:8080 routing:8081 performance:8082)
 READY_TIMEOUT="${SATUPINTU_READY_TIMEOUT:-90}"
 
@@ -39,7 +40,12 @@ up() {
     log "starting $name on 127.0.0.1:$port"
     # A simple command (not a list) in the background, so $! is the service itself and SIGTERM reaches it.
     cd "$ROOT"
-    nohup "$ROOT/.venv/bin/$name" >>"$STATE/logs/$name.log" 2>&1 &
+    # Each service is its own Kafka principal (docs/security.md) and reads the operator tokens'
+    # files; the secrets stay in files, only their paths are in the environment.
+    KAFKA_SASL_USERNAME="satupintu-$name" KAFKA_SASL_PASSWORD_FILE="$SECRETS/kafka/satupintu-$name" \
+      SATUPINTU_OPERATOR_TOKEN_FILE="$SECRETS/operator-token" SATUPINTU_ADMIN_TOKEN_FILE="$SECRETS/admin-token" \
+      INTAKE_OPEN311_API_KEYS_FILE="$SECRETS/open311-api-key" \
+      nohup "$ROOT/.venv/bin/$name" >>"$STATE/logs/$name.log" 2>&1 &
     echo $! >"$pidfile"
   done
   for entry in "${SERVICES[@]}"; do

@@ -11,7 +11,8 @@
 #
 # State (logs/, pids/, conf/, kafka-data/, pgdata/): ${SATUPINTU_STATE_DIR:-<repo>/.state}
 # Cache (kafka/lib jars, bin/jaeger):               ${SATUPINTU_CACHE_DIR:-<repo>/.cache}
-# Tunables: SATUPINTU_KAFKA_PORT (9092), SATUPINTU_KAFKA_CONTROLLER_PORT (9093),
+# Secrets (generated once, owner-only):            ${SATUPINTU_STATE_DIR:-<repo>/.state}/secrets
+# Tunables: SATUPINTU_KAFKA_PORT (9092), SATUPINTU_KAFKA_TLS_PORT (9095), SATUPINTU_KAFKA_CONTROLLER_PORT (9093),
 #           SATUPINTU_PG_PORT (55432), SATUPINTU_KAFKA_HEAP (768m),
 #           SATUPINTU_{KAFKA,PG,JAEGER}_TIMEOUT (seconds to wait for readiness).
 set -euo pipefail
@@ -25,6 +26,12 @@ PID_DIR="$STATE_DIR/pids"
 CONF_DIR="$STATE_DIR/conf"
 
 KAFKA_PORT="${SATUPINTU_KAFKA_PORT:-9092}"
+KAFKA_TLS_PORT="${SATUPINTU_KAFKA_TLS_PORT:-9095}"
+SECRETS_DIR="$STATE_DIR/secrets"
+TLS_DIR="$SECRETS_DIR/tls"
+# Kafka principals whose passwords the stack generates: the broker itself, the admin tool (both super
+# users), the services, the demo and the benchmark. Agencies get theirs from `satupintu agency credentials`.
+KAFKA_PRINCIPALS=(satupintu-broker satupintu-admin satupintu-intake satupintu-routing satupintu-performance satupintu-demo satupintu-bench)
 KAFKA_CONTROLLER_PORT="${SATUPINTU_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP="${SATUPINTU_KAFKA_HEAP:-768m}"
 KAFKA_LIB="$CACHE_DIR/kafka/lib"
@@ -144,6 +151,57 @@ spawn() {
   echo $! >"$pidfile"
 }
 
+# ----------------------------------------------------------------------------- secrets
+random_secret() { openssl rand -hex 32 2>/dev/null || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# secret_file PATH : create PATH with a random secret if missing (owner-only)
+secret_file() {
+  local path="$1"
+  [[ -s "$path" ]] && return 0
+  mkdir -p "$(dirname "$path")"
+  (umask 077 && random_secret >"$path.tmp" && mv "$path.tmp" "$path")
+}
+
+secret() { tr -d '[:space:]' <"$1"; }
+
+# The platform's secrets: Kafka passwords, HTTP tokens, the TLS material of the broker's TLS listener.
+secrets_ensure() {
+  local p
+  ensure_state_dirs
+  (umask 077 && mkdir -p "$SECRETS_DIR/kafka" "$TLS_DIR")
+  chmod 700 "$SECRETS_DIR" "$SECRETS_DIR/kafka" "$TLS_DIR"
+  secret_file "$SECRETS_DIR/kafka-controller-password"
+  for p in "${KAFKA_PRINCIPALS[@]}"; do secret_file "$SECRETS_DIR/kafka/$p"; done
+  secret_file "$SECRETS_DIR/admin-token"
+  secret_file "$SECRETS_DIR/operator-token"
+  secret_file "$SECRETS_DIR/open311-api-key"
+  tls_ensure
+  # The admin tool's client configuration for Kafka's own command-line tools (kafka-tool, readiness).
+  (umask 077 && printf '%s\n' "security.protocol=SASL_PLAINTEXT" "sasl.mechanism=SCRAM-SHA-512" \
+    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"satupintu-admin\" password=\"$(secret "$SECRETS_DIR/kafka/satupintu-admin")\";" \
+    >"$SECRETS_DIR/kafka-admin.properties")
+}
+
+# A local certificate authority and the broker's certificate for 127.0.0.1/localhost (PKCS#12).
+tls_ensure() {
+  [[ -s "$TLS_DIR/broker.p12" && -s "$TLS_DIR/ca.crt" ]] && return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (needed once to make the broker's TLS certificate)"
+  log "generating a local CA and the broker's TLS certificate in $TLS_DIR"
+  secret_file "$TLS_DIR/broker.p12.password"
+  (
+    umask 077 && cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 825 -subj "/CN=SatuPintu local CA" \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=localhost" -keyout broker.key -out broker.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >broker.ext
+    openssl x509 -req -sha256 -days 825 -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -extfile broker.ext -out broker.crt
+    openssl pkcs12 -export -in broker.crt -inkey broker.key -certfile ca.crt -name broker \
+      -passout "pass:$(secret broker.p12.password)" -out broker.p12
+    rm -f broker.csr broker.ext ca.srl
+  ) >>"$LOG_DIR/tls.log" 2>&1 || { show_log_tail "$LOG_DIR/tls.log"; die "TLS certificate generation failed"; }
+}
+
 # ----------------------------------------------------------------------------- kafka
 java_bin() {
   if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
@@ -197,17 +255,31 @@ kafka_java() {
 
 kafka_render_config() {
   local props="$CONF_DIR/kafka-server.properties"
-  sed -e "s#@KAFKA_DATA_DIR@#$KAFKA_DATA_DIR#g" \
+  (umask 077 && sed -e "s#@KAFKA_DATA_DIR@#$KAFKA_DATA_DIR#g" \
       -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
+      -e "s#@KAFKA_TLS_PORT@#$KAFKA_TLS_PORT#g" \
       -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-      "$SCRIPT_DIR/kafka/server.properties" >"$props.tmp"
+      -e "s#@TLS_DIR@#$TLS_DIR#g" \
+      -e "s#@TLS_KEYSTORE_PASSWORD@#$(secret "$TLS_DIR/broker.p12.password")#g" \
+      -e "s#@CONTROLLER_PASSWORD@#$(secret "$SECRETS_DIR/kafka-controller-password")#g" \
+      -e "s#@BROKER_PASSWORD@#$(secret "$SECRETS_DIR/kafka/satupintu-broker")#g" \
+      "$SCRIPT_DIR/kafka/server.properties" >"$props.tmp")
   mv "$props.tmp" "$props"
   echo "$props"
 }
 
 kafka_format_storage() {
-  local props="$1" idfile="$STATE_DIR/kafka-cluster-id" cid
-  if [[ -f "$KAFKA_DATA_DIR/meta.properties" ]]; then return 0; fi
+  local props="$1" idfile="$STATE_DIR/kafka-cluster-id" cid secured="$KAFKA_DATA_DIR/.satupintu-secured"
+  if [[ -f "$KAFKA_DATA_DIR/meta.properties" && -f "$secured" ]]; then return 0; fi
+  if [[ -f "$KAFKA_DATA_DIR/meta.properties" ]]; then
+    # Data from before the broker authenticated: its controller and broker credentials can only be
+    # added when storage is formatted. Keep it aside rather than delete it.
+    local aside
+    aside="$KAFKA_DATA_DIR.unsecured-$(date +%Y%m%d%H%M%S)"
+    warn "Kafka data in $KAFKA_DATA_DIR predates SASL/ACLs: moving it to $aside and formatting anew"
+    mv "$KAFKA_DATA_DIR" "$aside"
+    rm -f "$idfile"
+  fi
   mkdir -p "$KAFKA_DATA_DIR"
   if [[ ! -s "$idfile" ]]; then
     kafka_java kafka.tools.StorageTool random-uuid | tail -n1 | tr -d '[:space:]' >"$idfile.tmp"
@@ -215,11 +287,16 @@ kafka_format_storage() {
   fi
   cid="$(cat "$idfile")"
   log "formatting Kafka storage in $KAFKA_DATA_DIR (cluster id $cid)…"
+  # The super users' SCRAM credentials are part of the initial metadata: the broker authenticates to
+  # itself with them before anything could create users through the API.
   if ! kafka_java kafka.tools.StorageTool format --standalone -t "$cid" -c "$props" \
+        --add-scram "SCRAM-SHA-512=[name=satupintu-broker,password=$(secret "$SECRETS_DIR/kafka/satupintu-broker")]" \
+        --add-scram "SCRAM-SHA-512=[name=satupintu-admin,password=$(secret "$SECRETS_DIR/kafka/satupintu-admin")]" \
         >>"$LOG_DIR/kafka-format.log" 2>&1; then
     show_log_tail "$LOG_DIR/kafka-format.log"
     die "Kafka storage format failed"
   fi
+  touch "$secured"
 }
 
 kafka_ready() {
@@ -227,12 +304,14 @@ kafka_ready() {
   timeout 30 "$(java_bin)" -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/tools-log4j2.xml" \
     -cp "$KAFKA_LIB/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list >/dev/null 2>&1
+    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --command-config "$SECRETS_DIR/kafka-admin.properties" \
+    --list >/dev/null 2>&1
 }
 
 kafka_up() {
   local pidfile="$PID_DIR/kafka.pid"
   kafka_resolve_jars
+  secrets_ensure
   if pid_alive "$pidfile" kafka.Kafka; then
     if port_open "$KAFKA_PORT" && kafka_ready; then
       log "kafka already running (pid $(read_pid "$pidfile")) on 127.0.0.1:$KAFKA_PORT"
@@ -687,6 +766,9 @@ cmd_logs() {
 
 cmd_env() {
   echo "export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+  # The admin tool's credentials: what an operator's shell uses for the satupintu CLI.
+  echo "export KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+  echo "export KAFKA_SASL_USERNAME=satupintu-admin KAFKA_SASL_PASSWORD_FILE=$SECRETS_DIR/kafka/satupintu-admin"
   if [[ -n "${DATABASE_URL:-}" ]]; then
     printf 'export DATABASE_URL=%q\n' "$DATABASE_URL"
   else
@@ -699,6 +781,8 @@ cmd_env() {
 cmd_kafka_tool() {
   (($#)) || die "usage: stack.sh kafka-tool CLASS [ARGS...]  (e.g. org.apache.kafka.tools.ProducerPerformance …)"
   kafka_resolve_jars
+  # Kafka's tools take the admin's client settings with --command-config (or --producer.config …):
+  # $SECRETS_DIR/kafka-admin.properties
   exec "$(java_bin)" -Xmx512m -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/tools-log4j2.xml" \
     -cp "$KAFKA_LIB/*" "$@"

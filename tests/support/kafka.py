@@ -7,15 +7,19 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
+
+from satupintu_shared.kafka_clients import create_consumer, create_producer
+from satupintu_shared.settings import KafkaSettings
 
 
 async def read_records(
     bootstrap: str, topic: str, *, count: int, timeout: float = 30.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read at least ``count`` records from the start of ``topic`` (fails the test on timeout)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    settings = KafkaSettings(kafka_bootstrap_servers=bootstrap)
+    consumer = create_consumer(
+        settings, topic, client_id="tests-reader", group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
@@ -44,7 +48,7 @@ async def produce(
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     """Produce one record with acks=all."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = create_producer(KafkaSettings(kafka_bootstrap_servers=bootstrap), client_id="tests-producer")
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=key, headers=headers or [])

@@ -19,6 +19,7 @@ import httpx
 from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
+from tests.support.security import principal_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "routing", "performance")
@@ -55,7 +56,9 @@ class Platform:
 
     def start_service(self, name: str) -> None:
         port = free_port()
-        env = {**os.environ, **self.env, f"{name.upper()}_PORT": str(port)}
+        # Each service authenticates as its own principal, with only the grants of docs/security.md.
+        credentials = principal_env(f"satupintu-{name}")
+        env = {**os.environ, **self.env, **credentials, f"{name.upper()}_PORT": str(port)}
         log = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"{name}.main"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -21,6 +21,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
 from .envelope import Envelope, InvalidEvent, decode, encode
 from .events import Contract
+from .kafka_clients import faststream_security, producer_options
 from .kafka_telemetry import KafkaTracing
 from .settings import KafkaSettings
 from .topics import Topics, topic_family
@@ -56,11 +57,9 @@ def create_broker(
     """
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security": faststream_security(settings),
         "client_id": service,
-        "acks": "all",
-        "enable_idempotence": True,
-        "linger_ms": settings.kafka_linger_ms,
-        "compression_type": "zstd",
+        **producer_options(settings),
         "request_timeout_ms": settings.kafka_request_timeout_ms,
         # Short metadata age so pattern subscriptions see a newly onboarded agency's topics quickly.
         "metadata_max_age_ms": settings.kafka_metadata_max_age_ms,

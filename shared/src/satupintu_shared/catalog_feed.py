@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer
 
 from .catalog import Catalog, CatalogApplied
 from .envelope import InvalidEvent, decode
+from .kafka_clients import create_consumer
 from .settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -88,14 +89,13 @@ class CatalogFeed:
 
     async def _consume(self) -> None:
         topic = self._settings.topics.catalog
-        consumer = AIOKafkaConsumer(
+        consumer = create_consumer(
+            self._settings,
             topic,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            client_id="satupintu-catalog-feed",
             group_id=None,
             # The whole compacted history is the state: always read from the start.
             auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await consumer.start()
         try:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
+from .kafka_clients import create_admin, create_consumer
 from .settings import KafkaSettings
 from .topics import topic_family
 
@@ -74,9 +75,8 @@ class ConsumerLag:
             await asyncio.sleep(self._interval)
 
     async def _measure_until_failure(self) -> None:
-        servers = self._settings.kafka_bootstrap_servers
-        admin = AIOKafkaAdminClient(bootstrap_servers=servers, client_id="satupintu-lag")
-        consumer = AIOKafkaConsumer(bootstrap_servers=servers, client_id="satupintu-lag", group_id=None)
+        admin = create_admin(self._settings, client_id="satupintu-lag")
+        consumer = create_consumer(self._settings, client_id="satupintu-lag", group_id=None)
         try:
             await admin.start()
             await consumer.start()

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .topics import Topics
+
+SecurityProtocol = Literal["SASL_PLAINTEXT", "SASL_SSL", "SSL", "PLAINTEXT"]
+SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
+
+
+class KafkaCredentialsMissing(ValueError):
+    """A client was asked to authenticate without a username or password."""
 
 
 class KafkaSettings(BaseSettings):
@@ -17,12 +27,55 @@ class KafkaSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=5, ge=0, description="KAFKA_LINGER_MS: producer batching delay")
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1000, description="KAFKA_REQUEST_TIMEOUT_MS")
     kafka_metadata_max_age_ms: int = Field(default=5_000, ge=1000, description="KAFKA_METADATA_MAX_AGE_MS")
+    # Secure by default: the broker accepts no anonymous client. PLAINTEXT exists for a broker that
+    # really has no security (a throwaway test cluster); it is never the default.
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="SASL_PLAINTEXT",
+        description="KAFKA_SECURITY_PROTOCOL: SASL_PLAINTEXT, SASL_SSL, SSL or PLAINTEXT",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(default="SCRAM-SHA-512", description="KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str | None = Field(
+        default=None, description="KAFKA_SASL_USERNAME: this client's principal"
+    )
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="KAFKA_SASL_PASSWORD")
+    kafka_sasl_password_file: Path | None = Field(
+        default=None, description="KAFKA_SASL_PASSWORD_FILE: read the password from this file instead"
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="KAFKA_SSL_CAFILE: CA that signed the broker"
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None, description="KAFKA_SSL_CERTFILE: client certificate"
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        default=None, description="KAFKA_SSL_KEYFILE: client certificate's key"
+    )
     topic_prefix: str = Field(
         default="",
         # Documented as SATUPINTU_TOPIC_PREFIX; the field name still works (kwargs, TOPIC_PREFIX).
         validation_alias=AliasChoices("SATUPINTU_TOPIC_PREFIX", "topic_prefix"),
         description="SATUPINTU_TOPIC_PREFIX: isolates an environment's topics",
     )
+
+    def sasl_credentials(self) -> tuple[str, str]:
+        """This client's SASL username and password (the password file is read now, so a rotated
+        password is picked up by the next connection). Raises ``KafkaCredentialsMissing``."""
+        username = (self.kafka_sasl_username or "").strip()
+        password = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else ""
+        if not password and self.kafka_sasl_password_file is not None:
+            try:
+                password = self.kafka_sasl_password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise KafkaCredentialsMissing(
+                    f"cannot read KAFKA_SASL_PASSWORD_FILE {self.kafka_sasl_password_file}: {exc}"
+                ) from exc
+        if not username or not password:
+            raise KafkaCredentialsMissing(
+                f"Kafka at {self.kafka_bootstrap_servers} accepts no anonymous client: set "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE); "
+                "`make up` writes the platform's credentials under .state/secrets/"
+            )
+        return username, password
 
     @property
     def topics(self) -> Topics:
@@ -60,7 +113,8 @@ class ServiceSettings(KafkaSettings):
         description="SATUPINTU_CONSUMER_LAG_INTERVAL_SECONDS: how often consumer lag is measured",
     )
     environment: str = Field(
-        default="development",
+        # Production-like by default: no placeholder secret is accepted unless a developer says so.
+        default="production",
         validation_alias=AliasChoices("SATUPINTU_ENV", "environment"),
-        description="SATUPINTU_ENV: development or production",
+        description="SATUPINTU_ENV: production (default) or development",
     )

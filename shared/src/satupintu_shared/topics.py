@@ -44,14 +44,38 @@ class Topics:
         """Public: progress reports written by ``agency_code``'s system."""
         return f"{self.prefix}satupintu.agency.{agency_code}.status"
 
+    def agency_submissions(self, agency_code: str) -> str:
+        """Public: requests ``agency_code``'s system submits; only that agency may write here, so the
+        submitting agency is known from the topic, never from the payload."""
+        return f"{self.prefix}satupintu.agency.{agency_code}.submissions"
+
+    def agency_topics(self, agency_code: str) -> tuple[str, str, str]:
+        """Every topic of one agency: inbox, status, submissions."""
+        return self.inbox(agency_code), self.status(agency_code), self.agency_submissions(agency_code)
+
     @property
     def status_pattern(self) -> str:
         """Regular expression matching every agency's status topic."""
-        return re.escape(f"{self.prefix}satupintu.agency.") + r"[^.]+" + re.escape(".status")
+        return self._agency_pattern("status")
+
+    @property
+    def agency_submissions_pattern(self) -> str:
+        """Regular expression matching every agency's submissions topic."""
+        return self._agency_pattern("submissions")
 
     def agency_of_status_topic(self, topic: str) -> str | None:
         """The agency code a status topic belongs to, or None when ``topic`` is not a status topic."""
-        head, tail = f"{self.prefix}satupintu.agency.", ".status"
+        return self._agency_of(topic, "status")
+
+    def agency_of_submissions_topic(self, topic: str) -> str | None:
+        """The agency code a submissions topic belongs to, or None when it is not one."""
+        return self._agency_of(topic, "submissions")
+
+    def _agency_pattern(self, kind: str) -> str:
+        return re.escape(f"{self.prefix}satupintu.agency.") + r"[^.]+" + re.escape(f".{kind}")
+
+    def _agency_of(self, topic: str, kind: str) -> str | None:
+        head, tail = f"{self.prefix}satupintu.agency.", f".{kind}"
         if topic.startswith(head) and topic.endswith(tail):
             code = topic[len(head) : -len(tail)]
             return code if code and "." not in code else None

@@ -1,0 +1,73 @@
+"""Credentials for the tests: the platform's generated secrets (``make test`` starts the stack, which
+writes them under ``.state/secrets/``), and agency principals made for one test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from satupintu_shared.acl import agency_acls, agency_principal
+from satupintu_shared.admin import SECRETS_DIR_ENV, ensure_agency_topics
+from satupintu_shared.kafka_admin import KafkaAdministration, new_password
+from satupintu_shared.settings import KafkaSettings
+from satupintu_shared.topics import Topics
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "satupintu-admin"
+
+
+def secrets_dir() -> Path:
+    """Where the stack keeps its generated secrets."""
+    state = os.environ.get("SATUPINTU_STATE_DIR")
+    default = Path(state) / "secrets" if state else ROOT / ".state" / "secrets"
+    return Path(os.environ.get(SECRETS_DIR_ENV) or default)
+
+
+def principal_env(name: str) -> dict[str, str]:
+    """Environment variables that make a Kafka client authenticate as platform principal ``name``."""
+    path = secrets_dir() / "kafka" / name
+    if not path.is_file():
+        raise AssertionError(f"no password for {name} in {path.parent}: start the stack with `make test`")
+    return {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": name,
+        "KAFKA_SASL_PASSWORD_FILE": str(path),
+    }
+
+
+def use_admin_by_default() -> None:
+    """Make every client the tests build themselves (helpers, set-up, clean-up) the admin tool, unless
+    the environment already names a principal. Code under test gets its own principal explicitly."""
+    if "KAFKA_SASL_USERNAME" in os.environ or not (secrets_dir() / "kafka" / ADMIN).is_file():
+        return
+    os.environ.update(principal_env(ADMIN))
+    os.environ.setdefault(SECRETS_DIR_ENV, str(secrets_dir()))
+
+
+def principal_settings(name: str, bootstrap: str, topics: Topics) -> KafkaSettings:
+    """Settings of a client authenticated as platform principal ``name`` in ``topics``' environment."""
+    env = principal_env(name)
+    return KafkaSettings(
+        kafka_bootstrap_servers=bootstrap,
+        topic_prefix=topics.prefix,
+        kafka_sasl_username=env["KAFKA_SASL_USERNAME"],
+        kafka_sasl_password_file=Path(env["KAFKA_SASL_PASSWORD_FILE"]),
+    )
+
+
+async def onboard_agency(bootstrap: str, topics: Topics, code: str) -> KafkaSettings:
+    """Give agency ``code`` of ``topics``' environment its topics, a principal with a fresh password and
+    its grants (what `catalog apply` plus `agency credentials create` do); returns its client settings."""
+    admin_settings = KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_prefix=topics.prefix)
+    await ensure_agency_topics(admin_settings, [code])
+    administration = KafkaAdministration(admin_settings)
+    username, password = agency_principal(topics, code), new_password()
+    await administration.set_password(username, password)
+    await administration.grant(agency_acls(topics, code))
+    return KafkaSettings(
+        kafka_bootstrap_servers=bootstrap,
+        topic_prefix=topics.prefix,
+        kafka_sasl_username=username,
+        kafka_sasl_password=password,
+    )
