@@ -113,6 +113,9 @@ def agency_acls(topics: Topics, agency_code: str) -> set[Acl]:
         *_topic(agency, inbox, "READ"),
         *_topic(agency, status, "WRITE"),
         *_topic(agency, submissions, "WRITE"),
+        # the shared submissions topic of the public contract: intake refuses a payload there that
+        # names a submitting agency, so writing it never speaks for anyone
+        *_topic(agency, topics.submissions, "WRITE"),
         Acl(agency, "group", "literal", group, "READ"),
         # further groups of its own (e.g. a second application), never another agency's
         Acl(agency, "group", "prefixed", f"{group}.", "READ"),
@@ -140,3 +143,40 @@ def managed_by(topics: Topics, acl: Acl) -> bool:
     principal_ok = acl.principal in SERVICE_PRINCIPALS or acl.principal.startswith(f"{p}agency-")
     name_ok = acl.resource_name.startswith((f"{p}satupintu.", f"{p}satupintu-"))
     return principal_ok and (name_ok or acl.resource_name == f"{p}{BENCH_PREFIX}")
+
+
+def markdown_table(topics: Topics | None = None, *, agency_code: str = "<code>") -> str:
+    """The table of docs/security.md: one row per principal and resource, the operations granted."""
+    t = topics or Topics()
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    for acl in sorted(environment_acls(t, [agency_code])):
+        key = (acl.principal, acl.resource_type, acl.pattern_type, acl.resource_name)
+        rows.setdefault(key, []).append(acl.operation)
+    lines = ["| principal | resource | pattern | name | operations |", "|---|---|---|---|---|"]
+    lines += [
+        f"| `{principal}` | {kind} | {pattern} | `{name}` | {', '.join(sorted(ops))} |"
+        for (principal, kind, pattern, name), ops in rows.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+TABLE_START, TABLE_END = "<!-- acl-table:start -->\n", "<!-- acl-table:end -->"
+
+
+def with_table(document: str) -> str:
+    """``document`` with the text between its acl-table markers replaced by ``markdown_table()``."""
+    head, _, rest = document.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    return f"{head}{TABLE_START}{markdown_table()}{TABLE_END}{tail}"
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    # `python -m satupintu_shared.acl [docs/security.md]`: print the table, or rewrite it in the page.
+    if len(sys.argv) > 1:
+        page = Path(sys.argv[1])
+        page.write_text(with_table(page.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(markdown_table(), end="")

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import yaml
 from faststream.kafka import KafkaBroker
+from faststream.security import SASLScram512
 from faststream.specification import AsyncAPI
 
 from .events import (
@@ -47,7 +48,13 @@ lifecycle topic, of an operator's read-only consumer.
 Every message is a CloudEvent 1.0 in binary content mode: the attributes travel in `ce_*` headers,
 the value is the JSON data described here, the Kafka key is the tracking number (the `reference` for
 submissions) and the W3C `traceparent` header carries the request's trace. Consumers deduplicate by
-`ce_id`; producers keep it stable across retries. A test environment may prefix every topic name."""
+`ce_id`; producers keep it stable across retries. A test environment may prefix every topic name.
+
+Every client authenticates (SASL/SCRAM-SHA-512, over TLS where the broker has a certificate) as its
+own principal, and the broker's ACLs decide what it may read and write: an agency reads only its own
+inbox, writes only its own status and submissions topics, and uses consumer groups named
+`satupintu-agency-<agency_code>` (or starting with `satupintu-agency-<agency_code>.`). Credentials come
+from `satupintu agency credentials create <agency_code>`; docs/security.md has the whole table."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,21 @@ PUBLIC_TOPICS: tuple[PublicTopic, ...] = (
         (StatusReported,),
     ),
     PublicTopic(
+        "agencySubmissions",
+        AGENCY.agency_submissions(PARAMETER),
+        "send",
+        "New requests submitted by the agency's system. Only that agency may write here, so the "
+        "submitting agency is the one named by the topic (a different `submitted_by` is refused); "
+        "intake validates them like any other door and answers with a SubmissionReceipt in the inbox.",
+        (SubmissionRequested,),
+    ),
+    PublicTopic(
         "intakeSubmissions",
         AGENCY.submissions,
         "send",
-        "New requests submitted by agency systems; intake validates them like any other door and "
-        "answers with a SubmissionReceipt in the submitter's inbox.",
+        "New requests from channels that speak for no agency. A submission here must not carry "
+        "`submitted_by` (it is refused: an agency submits on its own submissions topic) and gets no "
+        "receipt.",
         (SubmissionRequested,),
     ),
     PublicTopic(
@@ -100,7 +117,12 @@ assert {m for t in PUBLIC_TOPICS for m in t.messages} >= set(AGENCY_MESSAGES)
 
 def contracts_broker() -> KafkaBroker:
     """A (never connected) broker declaring every public topic with its message models."""
-    broker = KafkaBroker("127.0.0.1:9092", description="SatuPintu Kafka (default local address)")
+    # Never connected: it only declares the channels (and the security scheme) for the document.
+    broker = KafkaBroker(
+        "127.0.0.1:9092",
+        description="SatuPintu Kafka (default local address)",
+        security=SASLScram512("<principal>", "<password>"),
+    )
     for topic in PUBLIC_TOPICS:
         for model in topic.messages:
             title = f"{topic.channel}.{model.__name__}"
@@ -210,7 +232,15 @@ def _cloudevents(doc: dict[str, Any]) -> dict[str, Any]:
             "messages": [{"$ref": f"#/channels/{topic.channel}/messages/{n}"} for n in refs],
         }
     doc.update(channels=channels, operations=operations)
-    doc["components"] = {"messages": messages, "schemas": dict(sorted(schemas.items()))}
+    doc["components"] = {
+        "messages": messages,
+        "schemas": dict(sorted(schemas.items())),
+        **(
+            {"securitySchemes": doc["components"]["securitySchemes"]}
+            if "securitySchemes" in doc["components"]
+            else {}
+        ),
+    }
     return {
         key: doc[key] for key in ("asyncapi", "info", "defaultContentType", "servers", *doc) if key in doc
     }

@@ -39,8 +39,8 @@ def new_password() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _binding(acl: Acl) -> AclBinding:
-    return AclBinding(
+def _binding(acl: Acl, kind: type[AclBinding] = AclBinding) -> AclBinding:
+    return kind(
         _RESOURCE[acl.resource_type],
         acl.resource_name,
         _PATTERN[acl.pattern_type],
@@ -139,7 +139,7 @@ class KafkaAdministration:
 
     async def revoke(self, acls: Iterable[Acl]) -> None:
         """Delete exactly these grants."""
-        filters = [_binding(acl) for acl in sorted(set(acls))]
+        filters = [_binding(acl, AclBindingFilter) for acl in sorted(set(acls))]
         if filters:
             await self._wait(self._client.delete_acls(filters))
 

@@ -45,6 +45,7 @@ def test_every_public_topic_is_a_channel_with_one_message_per_event_type() -> No
     assert addresses == {
         topics.inbox("{agency_code}"),
         topics.status("{agency_code}"),
+        topics.agency_submissions("{agency_code}"),
         topics.submissions,
         topics.lifecycle,
     }
@@ -61,8 +62,17 @@ def test_agency_channels_say_what_the_agency_does_and_take_the_agency_code() -> 
     assert actions["#/channels/agencyInbox"] == "receive"
     assert actions["#/channels/agencyStatus"] == "send"
     assert actions["#/channels/intakeSubmissions"] == "send"
+    assert actions["#/channels/agencySubmissions"] == "send"
     assert actions["#/channels/requestLifecycle"] == "receive"
     assert "agency_code" in doc["channels"]["agencyStatus"]["parameters"]
+
+
+def test_every_client_is_told_to_authenticate_with_scram() -> None:
+    doc = asyncapi_document()
+    [server] = doc["servers"].values()
+    [scheme] = server["security"]
+    name = scheme["$ref"].rsplit("/", 1)[-1]
+    assert doc["components"]["securitySchemes"][name]["type"] == "scramSha512"
 
 
 def test_every_message_documents_its_cloudevents_headers() -> None:
