@@ -8,6 +8,7 @@
 #   deploy/local/stack.sh env                                  # eval "$(deploy/local/stack.sh env)"
 #   deploy/local/stack.sh clean                                # stop all + delete data (keeps the cache)
 #   deploy/local/stack.sh kafka-tool CLASS [ARGS...]           # run a Kafka CLI class on the stack's classpath
+#   deploy/local/stack.sh secrets                              # only generate the secrets (e.g. for compose)
 #
 # State (logs/, pids/, conf/, kafka-data/, pgdata/): ${SATUPINTU_STATE_DIR:-<repo>/.state}
 # Cache (kafka/lib jars, bin/jaeger):               ${SATUPINTU_CACHE_DIR:-<repo>/.cache}
@@ -789,7 +790,7 @@ cmd_kafka_tool() {
 }
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo pipefail/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -803,6 +804,7 @@ main() {
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;
     kafka-tool) cmd_kafka_tool "$@" ;;
+    secrets) secrets_ensure; log "secrets ready in $SECRETS_DIR (owner-only)" ;;
     -h | --help | help | "") usage ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
   esac

@@ -1,8 +1,9 @@
-"""What the scenarios stand on: loopback ports, unique topic prefixes, fresh databases, service processes,
-a no-op OTLP sink, synthetic lifecycle events and the Kafka helpers to pre-fill and read topics.
+"""What the scenarios stand on: loopback ports, unique Kafka environments (a topic prefix with its topics
+and grants), fresh databases, service processes, a no-op OTLP sink, synthetic lifecycle events and the
+Kafka helpers to pre-fill and read topics as a given principal (``access.py`` says who is who).
 
 Everything started here is stopped by the same helper (context managers), so a failed scenario leaves
-no process, topic or database behind.
+no process, topic, grant or database behind.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import TopicPartition
+from aiokafka.admin import NewTopic
 
+from satupintu_shared.acl import agency_acls
+from satupintu_shared.admin import bootstrap_environment, ensure_agency_topics
 from satupintu_shared.envelope import encode
 from satupintu_shared.events import (
     Applicant,
@@ -43,13 +46,24 @@ from satupintu_shared.events import (
     RequestSubmitted,
     RoutingReason,
 )
+from satupintu_shared.kafka_admin import KafkaAdministration
+from satupintu_shared.kafka_clients import create_admin, create_consumer, create_producer
+from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
+
+from .access import admin_settings, service_env
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 CATALOG_FILE = REPO / "deploy" / "catalog" / "demo.yaml"
 Headers = list[tuple[str, bytes]]
 Record = tuple[bytes, bytes, Headers]  # key, value, headers
+
+
+#: Every benchmark environment's topic prefix starts with this. Not ``bench-``: the default environment
+#: grants the bench principal every topic and group starting with ``bench-``, which would cover a whole
+#: benchmark environment (its lifecycle and the services' groups too) and hide a missing grant.
+ENVIRONMENT_PREFIX = "benchmark-"
 
 
 class NotRun(Exception):
@@ -80,7 +94,7 @@ class Env:
 
 
 def unique(name: str) -> str:
-    """A short unique token, e.g. for topic prefixes (``bench-routing-1a2b3c.``) and database names."""
+    """A short unique token, e.g. for topic prefixes (``benchmark-routing-1a2b3c.``) and database names."""
     return f"{name}-{uuid.uuid4().hex[:6]}"
 
 
@@ -116,21 +130,9 @@ async def fresh_database(env: Env, name: str) -> AsyncIterator[str]:
 # --- Kafka ---------------------------------------------------------------------------------------
 
 
-def producer_options(bootstrap: str) -> dict[str, Any]:
-    """The producer settings of ``satupintu_shared.broker.create_broker``: acks=all, idempotent, zstd."""
-    return {
-        "bootstrap_servers": bootstrap,
-        "acks": "all",
-        "enable_idempotence": True,
-        "linger_ms": 5,
-        "compression_type": "zstd",
-        "request_timeout_ms": 30_000,
-    }
-
-
 async def create_topics(env: Env, topics: Mapping[str, int], *, compact: Sequence[str] = ()) -> None:
-    """Create ``topics`` (name → partitions); compacted ones for ``compact``."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap)
+    """Create ``topics`` (name → partitions) as the admin tool; compacted ones for ``compact``."""
+    admin = create_admin(admin_settings(env.bootstrap), client_id="satupintu-bench-setup")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -150,25 +152,14 @@ async def create_topics(env: Env, topics: Mapping[str, int], *, compact: Sequenc
         await admin.close()
 
 
-async def create_platform_topics(env: Env, topics: Topics, *, partitions: int = 3) -> None:
-    """The platform topics of one prefix (lifecycle, submissions, dead letters, compacted catalog)."""
-    await create_topics(
-        env,
-        {
-            topics.lifecycle: partitions,
-            topics.submissions: partitions,
-            topics.deadletter: 1,
-            topics.catalog: 1,
-        },
-        compact=[topics.catalog],
-    )
-
-
-async def delete_topics(env: Env, prefix: str) -> None:
-    """Delete every topic whose name starts with ``prefix`` (a bench prefix, never the platform's)."""
-    if not prefix.startswith("bench-"):
+async def delete_environment(env: Env, prefix: str) -> None:
+    """Revoke every grant of the environment ``prefix`` (a benchmark's, never the platform's: the
+    services', the agencies', the bench principal's) and delete every topic whose name starts with it."""
+    if not prefix.startswith(ENVIRONMENT_PREFIX):
         raise ValueError(f"refusing to delete topics of prefix {prefix!r}")
-    admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap)
+    administration = KafkaAdministration(admin_settings(env.bootstrap, prefix))
+    await administration.revoke(await administration.environment_acls(Topics(prefix)))
+    admin = create_admin(admin_settings(env.bootstrap), client_id="satupintu-bench-setup")
     await admin.start()
     try:
         names = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -179,19 +170,28 @@ async def delete_topics(env: Env, prefix: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def topic_prefix(env: Env, name: str) -> AsyncIterator[str]:
-    """A unique topic prefix whose topics are deleted afterwards."""
-    prefix = unique(f"bench-{name}") + "."
+async def environment(env: Env, name: str, *, partitions: int = 3) -> AsyncIterator[Topics]:
+    """A unique environment (topic prefix ``benchmark-<name>-<hex>.``) with the platform topics — lifecycle
+    and submissions with ``partitions`` partitions — and the grants of every platform principal in it
+    (the services' and the bench principal's); its topics and grants are removed afterwards."""
+    topics = Topics(unique(f"{ENVIRONMENT_PREFIX}{name}") + ".")
     try:
-        yield prefix
+        await create_topics(env, {topics.lifecycle: partitions, topics.submissions: partitions})
+        await bootstrap_environment(admin_settings(env.bootstrap, topics.prefix))
+        yield topics
     finally:
-        with contextlib.suppress(Exception):
-            await delete_topics(env, prefix)
+        try:
+            await delete_environment(env, topics.prefix)
+        except Exception:
+            logging.getLogger("bench").warning(
+                "could not remove environment %s", topics.prefix, exc_info=True
+            )
 
 
-async def produce_all(env: Env, topic: str, records: Sequence[Record]) -> float:
-    """Write ``records`` with our producer settings; returns the seconds it took (all acknowledged)."""
-    producer = AIOKafkaProducer(**producer_options(env.bootstrap))
+async def produce_all(kafka: KafkaSettings, topic: str, records: Sequence[Record]) -> float:
+    """Write ``records`` with the platform's producer settings as ``kafka``'s principal; returns the
+    seconds it took (all acknowledged)."""
+    producer = create_producer(kafka, client_id="satupintu-bench-load", request_timeout_ms=30_000)
     await producer.start()
     started = time.perf_counter()
     try:
@@ -207,26 +207,11 @@ async def produce_all(env: Env, topic: str, records: Sequence[Record]) -> float:
     return time.perf_counter() - started
 
 
-async def end_offsets(env: Env, topic: str) -> int:
-    """How many records ``topic`` holds (sum of its partitions' end offsets)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in parts]
-        return sum((await consumer.end_offsets(tps)).values()) if tps else 0
-    finally:
-        await consumer.stop()
-
-
 class OffsetWatcher:
     """Polls a topic's end offsets with one long-lived client (cheap enough to poll every 100 ms)."""
 
-    def __init__(self, env: Env, topic: str) -> None:
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, enable_auto_commit=False)
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
+        self._consumer = create_consumer(kafka, client_id="satupintu-bench-watch", group_id=None)
         self._topic = topic
         self._tps: list[TopicPartition] = []
 
@@ -244,13 +229,14 @@ class OffsetWatcher:
         return sum((await self._consumer.end_offsets(self._tps)).values()) if self._tps else 0
 
 
-async def read_topic(env: Env, topic: str, *, count: int, timeout: float = 60.0) -> list[Any]:
+async def read_topic(kafka: KafkaSettings, topic: str, *, count: int, timeout: float = 60.0) -> list[Any]:
     """Read ``count`` records from the start of ``topic`` (fewer if the timeout passes first)."""
-    consumer = AIOKafkaConsumer(
+    consumer = create_consumer(
+        kafka,
         topic,
-        bootstrap_servers=env.bootstrap,
+        client_id="satupintu-bench-read",
+        group_id=None,
         auto_offset_reset="earliest",
-        enable_auto_commit=False,
         max_partition_fetch_bytes=8 * 1024 * 1024,
     )
     await consumer.start()
@@ -404,8 +390,10 @@ def run_token() -> str:
 
 
 async def apply_catalog(env: Env, topics: Topics) -> str:
-    """Apply the demo catalog to ``topics.catalog``: routing's CLI when installed, else the same record
-    (``CatalogApplied``, key ``catalog``) built with routing's own catalog-file loader. Returns how."""
+    """Apply the demo catalog to ``topics.catalog`` as the admin tool: routing's CLI when installed (it
+    also creates every agency's topics and grants), else the same record (``CatalogApplied``, key
+    ``catalog``) built with routing's own catalog-file loader, after creating the agencies' topics and
+    grants here. Returns how."""
     cli = shutil.which("satupintu", path=str(Path(sys.executable).parent))
     cli_error = ""
     if cli:
@@ -443,9 +431,16 @@ async def apply_catalog(env: Env, topics: Topics) -> str:
         catalog=catalog,
         digest=hashlib.sha256(canonical.encode()).hexdigest(),
     )
+    # The broker creates no topic by itself: routing delivers to the inboxes of these agencies.
+    kafka = admin_settings(env.bootstrap, topics.prefix)
+    codes = [agency.code for agency in catalog.agencies]
+    await ensure_agency_topics(kafka, codes)
+    administration = KafkaAdministration(kafka)
+    for code in codes:
+        await administration.grant(agency_acls(topics, code))
     value, headers = encode(applied, source="bench", subject="catalog")
     await produce_all(
-        env, topics.catalog, [(b"catalog", value, [(k, v.encode()) for k, v in headers.items()])]
+        kafka, topics.catalog, [(b"catalog", value, [(k, v.encode()) for k, v in headers.items()])]
     )
     why = f"`satupintu catalog apply` failed: {cli_error}" if cli_error else "no `satupintu` CLI"
     return f"bench ({why}; CatalogApplied built with routing.domain.catalog_file)"
@@ -473,15 +468,17 @@ class Service:
 
     def start(self) -> None:
         self.env.logs.mkdir(parents=True, exist_ok=True)
+        # The bench's own (admin) password must not reach a service under another principal's name.
+        inherited = {k: v for k, v in os.environ.items() if k != "KAFKA_SASL_PASSWORD"}
         environ = {
-            **os.environ,
+            **inherited,
             "KAFKA_BOOTSTRAP_SERVERS": self.env.bootstrap,
             "LOG_LEVEL": "WARNING",
             f"{self.name.upper()}_HOST": "127.0.0.1",
             f"{self.name.upper()}_PORT": str(self.port),
-            # A group of its own: never join the consumer group of a platform started with `make up`.
-            f"{self.name.upper()}_CONSUMER_GROUP": self._settings.get("SATUPINTU_TOPIC_PREFIX", "bench.")
-            + f"satupintu-{self.name}",
+            # Its own principal; its consumer groups carry the environment's prefix (never the groups
+            # of a platform started with `make up`), which is also what its grants cover.
+            **service_env(self.name),
             **self._settings,
         }
         with self.log_path.open("wb") as log:

@@ -13,6 +13,8 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.support.security import use_admin_by_default
+
 from .infra import RESULTS, Env, NotRun
 from .report import baseline_values, evaluate_targets, median_figures, ratios_to_baselines, render_markdown
 from .scenarios import all_scenarios
@@ -141,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("aiokafka", "httpx", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parse_args(argv)
+    # Set-up and clean-up are the admin tool's (`make bench` sets its credentials; a bare
+    # `python -m tests.bench` takes them from the stack's secrets).
+    use_admin_by_default()
     result = asyncio.run(run(args))
     write(result)
     print(render_markdown(result))

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 import asyncpg
 
 from satupintu_shared.events import RequestSubmitted
-from satupintu_shared.topics import Topics
 
 from ..httpload import LoadResult, build_request, open_loop, percentile
 from ..infra import (
@@ -23,11 +22,10 @@ from ..infra import (
     OtlpSink,
     Service,
     apply_catalog,
-    create_platform_topics,
+    environment,
     fresh_database,
     service_settings,
     services,
-    topic_prefix,
 )
 from ..report import Figures
 from .base import Context, Scenario
@@ -94,13 +92,11 @@ class EndToEnd(Scenario):
             "and every accepted one visible in performance.events within 3 s after that",
             "tracing": "sampler 1.0 in every service, spans to a no-op OTLP sink",
         }
-        prefix = await self._stack.enter_async_context(topic_prefix(env, "e2e"))
+        topics = await self._stack.enter_async_context(environment(env, "e2e"))
         dsn = await self._stack.enter_async_context(fresh_database(env, "e2e"))
-        topics = Topics(prefix)
-        await create_platform_topics(env, topics)
         self.params["catalog_by"] = await apply_catalog(env, topics)
         sink = self._stack.enter_context(OtlpSink(env))
-        settings = service_settings(prefix, dsn, sampler=1.0, otlp=sink.endpoint)
+        settings = service_settings(topics.prefix, dsn, sampler=1.0, otlp=sink.endpoint)
         procs = [Service(env, name, settings=settings) for name in ("routing", "performance", "intake")]
         await self._stack.enter_async_context(services(*procs))
         self._intake = procs[2]

@@ -9,8 +9,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from satupintu_shared.topics import Topics
-
 from ..httpload import build_request, closed_loop, percentile
 from ..infra import (
     NIK,
@@ -21,11 +19,10 @@ from ..infra import (
     OtlpSink,
     Service,
     apply_catalog,
-    create_platform_topics,
+    environment,
     fresh_database,
     service_settings,
     services,
-    topic_prefix,
 )
 from ..report import Figures
 from .base import Context, Scenario
@@ -93,15 +90,12 @@ class IntakeHarness:
         self.sink: OtlpSink | None = None
 
     async def start(self, env: Env, *, sampler: float = 1.0) -> Service:
-        prefix = await self._stack.enter_async_context(topic_prefix(env, "intake"))
+        topics = await self._stack.enter_async_context(environment(env, "intake"))
         dsn = await self._stack.enter_async_context(fresh_database(env, "intake"))
-        topics = Topics(prefix)
-        await create_platform_topics(env, topics)
         await apply_catalog(env, topics)
         self.sink = self._stack.enter_context(OtlpSink(env))
-        self.svc = Service(
-            env, "intake", settings=service_settings(prefix, dsn, sampler=sampler, otlp=self.sink.endpoint)
-        )
+        settings = service_settings(topics.prefix, dsn, sampler=sampler, otlp=self.sink.endpoint)
+        self.svc = Service(env, "intake", settings=settings)
         await self._stack.enter_async_context(services(self.svc))
         return self.svc
 

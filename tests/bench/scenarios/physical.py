@@ -1,5 +1,6 @@
 """Scenario 1, the physical limit: Kafka's own ProducerPerformance and ConsumerPerformance (Java) on the
-local broker, with our producer settings and our record size."""
+local broker, with our producer settings and our record size, authenticated as the bench principal
+(SASL/SCRAM, from a client properties file readable by the owner only)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
-from ..infra import Env, NotRun, create_topics, record_size, run_token, submitted_records, topic_prefix
+from ..access import bench_name, bench_settings, java_client_properties, write_private
+from ..infra import Env, NotRun, create_topics, environment, record_size, run_token, submitted_records
 from ..report import Figures
 from .base import Context, Scenario
 
@@ -83,6 +85,10 @@ class Physical(Scenario):
         self._dir = tempfile.TemporaryDirectory(prefix="bench-physical-")
         self._payload = Path(self._dir.name) / "payloads.txt"
         self._payload.write_bytes(b"\n".join(lines))
+        # The tools read their SASL settings from a file: the bench principal's, in the private folder.
+        self._client_config = write_private(
+            Path(self._dir.name), "bench-client", java_client_properties(bench_settings(ctx.env.bootstrap))
+        )
         self.params = {
             "records": 100_000 if ctx.quick else 300_000,
             "partitions": 3,
@@ -94,8 +100,8 @@ class Physical(Scenario):
 
     async def run_once(self, ctx: Context, index: int) -> Figures:
         n = int(self.params["records"])
-        async with topic_prefix(ctx.env, "physical") as prefix:
-            topic = f"{prefix}perf"
+        async with environment(ctx.env, "physical") as topics:
+            topic = bench_name(topics.prefix, "perf")
             await create_topics(ctx.env, {topic: 3})
             out = await java(
                 ctx.env,
@@ -108,6 +114,8 @@ class Physical(Scenario):
                 "-1",
                 "--payload-file",
                 str(self._payload),
+                "--producer.config",
+                str(self._client_config),
                 "--producer-props",
                 f"bootstrap.servers={ctx.env.bootstrap}",
                 "acks=all",
@@ -128,7 +136,9 @@ class Physical(Scenario):
                 "--timeout",
                 "60000",
                 "--group",
-                f"{prefix}perf-consumer",
+                bench_name(topics.prefix, "perf-consumer"),
+                "--consumer.config",
+                str(self._client_config),
             )
             fetched, _overall = parse_consumer(out)
         return {

@@ -14,19 +14,18 @@ import asyncpg
 import httpx
 
 from satupintu_shared.migrations import apply_migrations
-from satupintu_shared.topics import Topics
 
+from ..access import operator_headers
 from ..infra import (
     NotRun,
     Service,
     apply_catalog,
-    create_platform_topics,
+    environment,
     fresh_database,
     lifecycle_of,
     run_token,
     service_settings,
     services,
-    topic_prefix,
     tracking_number,
 )
 from ..report import Figures
@@ -117,15 +116,13 @@ class Queries(Scenario):
         }
         if ctx.quick:
             self.note = f"quick mode: {events:,} events, not 1,000,000"
-        prefix = await self._stack.enter_async_context(topic_prefix(env, "queries"))
+        topics = await self._stack.enter_async_context(environment(env, "queries"))
         dsn = await self._stack.enter_async_context(fresh_database(env, "queries"))
-        topics = Topics(prefix)
-        await create_platform_topics(env, topics)
         await apply_catalog(env, topics)
         # Its own migrations, then ask the running service first whether it serves the two queries at all
         # (no point loading a million events otherwise).
         await apply_migrations(dsn, schema="performance", package="performance.migrations")
-        self._svc = Service(env, "performance", settings=service_settings(prefix, dsn, sampler=0.0))
+        self._svc = Service(env, "performance", settings=service_settings(topics.prefix, dsn, sampler=0.0))
         await self._stack.enter_async_context(services(self._svc))
         await require_routes(self._svc, SCORECARD, RANKINGS)
         seconds = await load_events(dsn, events)
@@ -145,7 +142,8 @@ class Queries(Scenario):
             "ranking_ms": f"{self._svc.url}{RANKINGS}?period={PERIOD}",
         }
         figures: Figures = {}
-        async with httpx.AsyncClient(timeout=60) as client:
+        # The scorecard and the ranking are operator views: signed in with the operator token.
+        async with httpx.AsyncClient(timeout=60, headers=operator_headers()) as client:
             for name, url in urls.items():
                 first = await client.get(url)  # warm-up (also checks the answer)
                 if first.status_code != 200:

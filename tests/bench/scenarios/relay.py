@@ -1,5 +1,6 @@
 """Scenario 2, the bare client: a minimal aiokafka relay (consume → produce, no logic) with our producer
-settings, over a pre-filled topic. The yardstick for the routing stage."""
+settings, over a pre-filled topic. The yardstick for the routing stage. It runs as the bench principal
+(``satupintu-bench``) on bench topics, authenticated and authorised like every service."""
 
 from __future__ import annotations
 
@@ -7,33 +8,31 @@ import asyncio
 import time
 from typing import ClassVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from satupintu_shared.kafka_clients import create_consumer, create_producer
+from satupintu_shared.settings import KafkaSettings
 
+from ..access import bench_name, bench_settings
 from ..infra import (
-    Env,
     create_topics,
+    environment,
     produce_all,
-    producer_options,
     rate_from_timestamps,
     read_topic,
     run_token,
     submitted_records,
-    topic_prefix,
 )
 from ..report import Figures
 from .base import Context, Scenario
 
 
-async def relay(env: Env, source: str, dest: str, *, count: int, group: str, timeout: float = 120) -> float:
+async def relay(
+    kafka: KafkaSettings, source: str, dest: str, *, count: int, group: str, timeout: float = 120
+) -> float:
     """Copy ``count`` records from ``source`` to ``dest``; seconds from the first poll to the last ack."""
-    consumer = AIOKafkaConsumer(
-        source,
-        bootstrap_servers=env.bootstrap,
-        group_id=group,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+    consumer = create_consumer(
+        kafka, source, client_id="satupintu-bench-relay", group_id=group, auto_offset_reset="earliest"
     )
-    producer = AIOKafkaProducer(**producer_options(env.bootstrap))
+    producer = create_producer(kafka, client_id="satupintu-bench-relay", request_timeout_ms=30_000)
     await consumer.start()
     await producer.start()
     done = 0
@@ -74,12 +73,14 @@ class Relay(Scenario):
 
     async def run_once(self, ctx: Context, index: int) -> Figures:
         n = int(self.params["events"])
-        async with topic_prefix(ctx.env, "relay") as prefix:
-            source, dest = f"{prefix}source", f"{prefix}dest"
+        async with environment(ctx.env, "relay") as topics:
+            prefix = topics.prefix
+            source, dest = bench_name(prefix, "source"), bench_name(prefix, "dest")
             await create_topics(ctx.env, {source: 3, dest: 3})
-            await produce_all(ctx.env, source, submitted_records(run_token(), n))
-            wall = await relay(ctx.env, source, dest, count=n, group=f"{prefix}relay")
-            out = await read_topic(ctx.env, dest, count=n)
+            bench = bench_settings(ctx.env.bootstrap, prefix)
+            await produce_all(bench, source, submitted_records(run_token(), n))
+            wall = await relay(bench, source, dest, count=n, group=bench_name(prefix, "relay"))
+            out = await read_topic(bench, dest, count=n)
         # Same measure as the routing stage: first to last output record (producer timestamps).
         return {
             "relay_events_per_s": rate_from_timestamps([r.timestamp for r in out]),

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 import asyncpg
 
 from satupintu_shared.events import RequestRouted, RequestUnroutable
-from satupintu_shared.topics import Topics
 
+from ..access import admin_settings
 from ..infra import (
     Env,
     NotRun,
@@ -24,7 +24,7 @@ from ..infra import (
     OtlpSink,
     Service,
     apply_catalog,
-    create_platform_topics,
+    environment,
     fresh_database,
     header,
     lifecycle_records,
@@ -35,7 +35,6 @@ from ..infra import (
     service_settings,
     services,
     submitted_records,
-    topic_prefix,
 )
 from ..report import Figures
 from .base import Context, Scenario
@@ -88,22 +87,27 @@ async def routing_run(
     prefill_first: bool = True,
     window: float = 60.0,
 ) -> dict[str, Any]:
-    """One routing measurement on fresh topics and a fresh database; decisions/s and what was decided."""
-    async with topic_prefix(env, "routing") as prefix, fresh_database(env, "routing") as dsn:
-        topics = Topics(prefix)
-        await create_platform_topics(env, topics, partitions=partitions)
+    """One routing measurement on fresh topics and a fresh database; decisions/s and what was decided.
+
+    The synthetic history is written and the decisions read as the admin tool: only the services may
+    write the lifecycle topic, so no least-privileged principal could stand in for intake here."""
+    async with (
+        environment(env, "routing", partitions=partitions) as topics,
+        fresh_database(env, "routing") as dsn,
+    ):
+        kafka = admin_settings(env.bootstrap, topics.prefix)
         catalog_by = await apply_catalog(env, topics)
         records = submitted_records(run_token(), events, sampled=sampler > 0)
         if prefill_first:
-            await produce_all(env, topics.lifecycle, records)
-        settings = service_settings(prefix, dsn, sampler=sampler, otlp=otlp)
+            await produce_all(kafka, topics.lifecycle, records)
+        settings = service_settings(topics.prefix, dsn, sampler=sampler, otlp=otlp)
         replicas_ = [
             Service(env, "routing", settings=settings, label=f"routing-{k}") for k in range(replicas)
         ]
-        async with services(*replicas_), OffsetWatcher(env, topics.lifecycle) as watcher:
+        async with services(*replicas_), OffsetWatcher(kafka, topics.lifecycle) as watcher:
             if not prefill_first:
                 await asyncio.sleep(3.0)  # let the group settle with every replica before the load arrives
-                await produce_all(env, topics.lifecycle, records)
+                await produce_all(kafka, topics.lifecycle, records)
             await wait_progress(
                 watcher.count,
                 start=events,
@@ -112,7 +116,7 @@ async def routing_run(
                 window=window,
             )
             total = await watcher.count()
-        out = await read_topic(env, topics.lifecycle, count=total)
+        out = await read_topic(kafka, topics.lifecycle, count=total)
         decided = [r for r in out if header(r, "ce_type") in DECISIONS]
         routed = sum(1 for r in decided if header(r, "ce_type") == RequestRouted.EVENT_TYPE)
         if not decided:
@@ -128,13 +132,14 @@ async def routing_run(
 async def ingest_run(
     env: Env, *, events: int, sampler: float, otlp: str | None, window: float = 60.0
 ) -> dict[str, Any]:
-    """One performance-ingest measurement: rows of performance.events per second."""
-    async with topic_prefix(env, "performance") as prefix, fresh_database(env, "performance") as dsn:
-        topics = Topics(prefix)
-        await create_platform_topics(env, topics)
+    """One performance-ingest measurement: rows of performance.events per second (the history is
+    pre-filled as the admin tool, like routing's)."""
+    async with environment(env, "performance") as topics, fresh_database(env, "performance") as dsn:
         catalog_by = await apply_catalog(env, topics)
-        await produce_all(env, topics.lifecycle, lifecycle_records(run_token(), events, sampled=sampler > 0))
-        svc = Service(env, "performance", settings=service_settings(prefix, dsn, sampler=sampler, otlp=otlp))
+        history = lifecycle_records(run_token(), events, sampled=sampler > 0)
+        await produce_all(admin_settings(env.bootstrap, topics.prefix), topics.lifecycle, history)
+        settings = service_settings(topics.prefix, dsn, sampler=sampler, otlp=otlp)
+        svc = Service(env, "performance", settings=settings)
         async with services(svc):
             conn = await asyncpg.connect(dsn)
             try:
