@@ -1,6 +1,6 @@
 """The operator console in real headless Chromium, against the performance service run as a process
-with real lifecycle events in Kafka and PostgreSQL: overview charts, search by tracking number, the
-journey with its statuses and its traces drawn from (a stand-in for) Jaeger's query API."""
+with real lifecycle events in Kafka and PostgreSQL: signing in, overview charts, search by tracking number,
+the journey with its statuses and its traces drawn from (a stand-in for) Jaeger's query API."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
@@ -26,38 +26,12 @@ from .scenario import AGENCY, Numbers, publish_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture
 def jaeger(otlp: OtlpReceiver) -> Iterator[JaegerQueryStub]:
     stub = JaegerQueryStub(otlp).start()
     yield stub
     stub.stop()
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (deploy/local/browser.sh does)")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium_path: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 async def _until(check: Any, what: str, timeout: float = 45.0) -> Any:
@@ -69,8 +43,8 @@ async def _until(check: Any, what: str, timeout: float = 45.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def _timeline_complete(base: str, numbers: Numbers) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
+async def _timeline_complete(base: str, numbers: Numbers, headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=base, headers=headers) as client:
 
         async def ready() -> bool:
             done = await client.get(f"/v1/requests/{numbers.done}/timeline")
@@ -97,7 +71,7 @@ async def console(
     kafka = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topics.prefix)
     numbers = await publish_scenario(kafka, topics.lifecycle, otlp.url, uuid.uuid4().hex[:6].upper())
     base = platform.url("performance")
-    await _timeline_complete(base, numbers)
+    await _timeline_complete(base, numbers, platform.headers())
     return base, numbers
 
 
@@ -107,20 +81,25 @@ def _shots() -> Path:
     return path
 
 
-async def _open(browser: Browser, base: str, locale: str) -> tuple[Page, list[str]]:
+async def _open(browser: Browser, base: str, locale: str, token: str) -> tuple[Page, list[str]]:
+    """A new browser session on the console, signed in with ``token`` through the sign-in page."""
     context = await browser.new_context(locale=locale, viewport={"width": 1360, "height": 900})
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.goto(f"{base}/")
+    await expect(page).to_have_url(f"{base}/sign-in")
+    await page.locator("#token").fill(token)
+    await page.locator("form#sign-in button[type=submit]").click()
+    await expect(page).to_have_url(f"{base}/")
     return page, errors
 
 
 async def test_an_operator_finds_a_request_by_tracking_number_and_sees_its_journey_and_trace(
-    browser: Browser, console: tuple[str, Numbers]
+    browser: Browser, console: tuple[str, Numbers], platform: Platform
 ) -> None:
     base, numbers = console
-    page, errors = await _open(browser, base, "id-ID")
+    page, errors = await _open(browser, base, "id-ID", platform.env["SATUPINTU_OPERATOR_TOKEN"])
 
     # The overview, in Indonesian because the browser asks for it, with both charts drawn.
     await expect(page.locator("nav.main a.active")).to_have_text("Ikhtisar")
@@ -204,10 +183,10 @@ async def test_an_operator_finds_a_request_by_tracking_number_and_sees_its_journ
 
 
 async def test_the_console_explains_an_unknown_tracking_number_and_a_missing_trace(
-    browser: Browser, console: tuple[str, Numbers], jaeger: JaegerQueryStub
+    browser: Browser, console: tuple[str, Numbers], jaeger: JaegerQueryStub, platform: Platform
 ) -> None:
     base, numbers = console
-    page, errors = await _open(browser, base, "en-US")
+    page, errors = await _open(browser, base, "en-US", platform.env["SATUPINTU_OPERATOR_TOKEN"])
     await page.goto(f"{base}/#/requests/SP-NOPE-0000")
     await expect(page.locator(".notice[data-problem='404']")).to_contain_text("SP-NOPE-0000 is not known yet")
 
@@ -215,7 +194,7 @@ async def test_the_console_explains_an_unknown_tracking_number_and_a_missing_tra
     jaeger.receiver.spans.clear()
     await page.goto(f"{base}/#/requests/{numbers.lost}")
     await expect(page.locator(".trace-body .notice[data-problem='404']")).to_be_visible()
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, headers=platform.headers()) as client:
         assert (await client.get("/v1/traces/not-a-trace-id")).status_code in (400, 422)
         missing = await client.get(f"/v1/traces/{'0' * 31}1")
         assert missing.status_code == 404

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.cli.support import satupintu
 
-TOKEN = "test-admin-token"
+TOKEN = secrets.token_hex(32)
 PROBLEM = "application/problem+json"
 
 
@@ -25,6 +27,7 @@ class AdminStub:
 
     keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
+    authorizations: list[str | None] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -32,6 +35,7 @@ class AdminStub:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def answer(self, method: str, path: str, auth: str | None) -> tuple[int, str, Any]:
+        self.authorizations.append(auth)
         if auth != f"Bearer {TOKEN}":
             return (
                 401,
@@ -182,3 +186,36 @@ async def test_problems_are_shown_with_title_and_detail_and_exit_codes_tell_why(
     )
     assert down.code == 2 and "cannot reach intake's admin API at http://127.0.0.1:1" in down.err
     assert "Traceback" not in down.err
+
+
+async def test_the_token_comes_from_its_file_or_the_secrets_folder_and_there_is_no_default(
+    admin: AdminStub, tmp_path: Path
+) -> None:
+    unset = {"SATUPINTU_ADMIN_TOKEN": "", "SATUPINTU_OPERATOR_TOKEN": ""}
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    from_file = await satupintu(
+        {**unset, "SATUPINTU_INTAKE_URL": admin.url, "SATUPINTU_ADMIN_TOKEN_FILE": str(token_file)},
+        *("agency", "keys", "list", "bdg-dlh"),
+    )
+    assert from_file.code == 0, from_file.err
+
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    (folder / "admin-token").write_text(TOKEN + "\n")
+    from_folder = await satupintu(
+        {**unset, "SATUPINTU_INTAKE_URL": admin.url, "SATUPINTU_SECRETS_DIR": str(folder)},
+        *("agency", "keys", "list", "bdg-dlh"),
+    )
+    assert from_folder.code == 0, from_folder.err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    calls = len(admin.authorizations)
+    none = await satupintu(
+        {**unset, "SATUPINTU_INTAKE_URL": admin.url, "SATUPINTU_SECRETS_DIR": str(empty)},
+        *("agency", "keys", "create", "bdg-dlh"),
+    )
+    assert none.code == 2 and "no operator credential: set SATUPINTU_ADMIN_TOKEN" in none.err
+    assert len(admin.authorizations) == calls, "nothing is sent without a token"
+    assert admin.authorizations == [f"Bearer {TOKEN}"] * calls

@@ -4,31 +4,35 @@ only the request's current assignee may report (real broker and database)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from intake.bootstrap import create_app
 from intake.settings import Settings
 from satupintu_shared.envelope import decode, encode
 from satupintu_shared.events import RequestRouted, RoutingReason, StatusReported, utc_now
+from satupintu_shared.kafka_clients import create_consumer
+from satupintu_shared.operator_auth import OperatorAuthConfigError
+from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
 from tests.support.kafka import produce, read_records
 
 from .catalog_fixture import BANDUNG_AGENCY, KTP, MUSI_RAWAS_AGENCY, valid_body
-from .conftest import RunIntake
+from .conftest import RunIntake, admin_headers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-ADMIN = {"Authorization": "Bearer dev-admin-token"}
 OFFICER = "199001012020121001"
+OPERATOR_TOKEN = secrets.token_hex(32)
+PLACEHOLDERS = ("dev-admin-token", "changeme", "admin", "secret", "password")
 
 
 async def _create_key(client: httpx.AsyncClient, agency: str) -> dict[str, str]:
-    response = await client.post(f"/v1/admin/agencies/{agency}/keys", headers=ADMIN)
+    response = await client.post(f"/v1/admin/agencies/{agency}/keys", headers=admin_headers())
     assert response.status_code == 201, response.text
     created: dict[str, str] = response.json()
     return created
@@ -66,7 +70,10 @@ async def _routed_request(
 
 
 async def _topic_is_empty(kafka_bootstrap: str, topic: str, wait: float = 1.5) -> bool:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest")
+    settings = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap)
+    consumer = create_consumer(
+        settings, topic, client_id="tests-reader", group_id=None, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         batch = await consumer.getmany(timeout_ms=int(wait * 1000))
@@ -75,6 +82,7 @@ async def _topic_is_empty(kafka_bootstrap: str, topic: str, wait: float = 1.5) -
         await consumer.stop()
 
 
+@pytest.mark.usefixtures("agencies")
 async def test_a_report_with_the_agencys_key_is_published_on_its_status_topic(
     run_intake: RunIntake, kafka_bootstrap: str, topics: Topics
 ) -> None:
@@ -103,7 +111,9 @@ async def test_a_report_with_the_agencys_key_is_published_on_its_status_topic(
             headers={"X-API-Key": key["api_key"], "Idempotency-Key": "siak-42"},
         )
         assert again.status_code == 202 and again.json()["event_id"] == answer["event_id"]
-        listed = (await client.get(f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys", headers=ADMIN)).json()["keys"]
+        listed = (
+            await client.get(f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys", headers=admin_headers())
+        ).json()["keys"]
 
     records = await read_records(kafka_bootstrap, topics.status(BANDUNG_AGENCY), count=2)
     envelope = decode(records[0].value, records[0].headers)
@@ -121,6 +131,7 @@ async def test_a_report_with_the_agencys_key_is_published_on_its_status_topic(
     assert [k["key_id"] for k in listed] == [key["key_id"]] and listed[0]["last_used_at"] is not None
 
 
+@pytest.mark.usefixtures("agencies")
 async def test_missing_wrong_and_revoked_keys_are_refused_with_401(
     run_intake: RunIntake, kafka_bootstrap: str, topics: Topics
 ) -> None:
@@ -137,17 +148,19 @@ async def test_missing_wrong_and_revoked_keys_are_refused_with_401(
         garbage = await report({"Authorization": "Bearer nonsense"})
         forged = await report({"X-API-Key": old["api_key"][:-4] + "AAAA"})
         revoked = await client.delete(
-            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/{old['key_id']}", headers=ADMIN
+            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/{old['key_id']}", headers=admin_headers()
         )
         revoked_again = await client.delete(
-            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/{old['key_id']}", headers=ADMIN
+            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/{old['key_id']}", headers=admin_headers()
         )
         with_revoked = await report({"Authorization": f"Bearer {old['api_key']}"})
         with_new = await report({"Authorization": f"Bearer {new['api_key']}"})
         unknown_key = await client.delete(
-            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/aaaaaaaaaaaa", headers=ADMIN
+            f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys/aaaaaaaaaaaa", headers=admin_headers()
         )
-        listed = (await client.get(f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys", headers=ADMIN)).json()["keys"]
+        listed = (
+            await client.get(f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys", headers=admin_headers())
+        ).json()["keys"]
 
     assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
     assert missing.headers["content-type"].startswith("application/problem+json")
@@ -159,6 +172,7 @@ async def test_missing_wrong_and_revoked_keys_are_refused_with_401(
     assert by_id[old["key_id"]]["revoked_at"] is not None and by_id[new["key_id"]]["revoked_at"] is None
 
 
+@pytest.mark.usefixtures("agencies")
 async def test_an_agency_cannot_report_on_another_agencys_request(
     run_intake: RunIntake, kafka_bootstrap: str, topics: Topics
 ) -> None:
@@ -193,32 +207,52 @@ async def test_an_agency_cannot_report_on_another_agencys_request(
     assert await _topic_is_empty(kafka_bootstrap, topics.status(BANDUNG_AGENCY))
 
 
-async def test_the_admin_api_needs_the_admin_token_and_a_catalog_agency(run_intake: RunIntake) -> None:
+async def test_the_admin_api_needs_the_administrator_role_and_a_catalog_agency(run_intake: RunIntake) -> None:
     path = f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys"
-    async with run_intake() as client:
+    operator = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    async with run_intake(SATUPINTU_OPERATOR_TOKEN=OPERATOR_TOKEN) as client:
         without = await client.post(path)
         wrong = await client.post(path, headers={"Authorization": "Bearer not-the-token"})
         listed_without = await client.get(path)
-        unknown_agency = await client.post("/v1/admin/agencies/no-such-agency/keys", headers=ADMIN)
-        empty = await client.get(path, headers=ADMIN)
+        placeholders = [
+            await client.post(path, headers={"Authorization": f"Bearer {token}"}) for token in PLACEHOLDERS
+        ]
+        too_low = [
+            await client.post(path, headers=operator),
+            await client.get(path, headers=operator),
+            await client.delete(f"{path}/aaaaaaaaaaaa", headers=operator),
+        ]
+        unknown_agency = await client.post("/v1/admin/agencies/no-such-agency/keys", headers=admin_headers())
+        empty = await client.get(path, headers=admin_headers())
     assert without.status_code == 401 and without.headers["www-authenticate"].startswith("Bearer")
-    assert wrong.status_code == 403 and listed_without.status_code == 401
+    assert without.headers["content-type"] == "application/problem+json"
+    assert wrong.status_code == 401 and listed_without.status_code == 401
+    assert [r.status_code for r in placeholders] == [401] * len(PLACEHOLDERS)
+    assert [r.status_code for r in too_low] == [403, 403, 403]
     assert unknown_agency.status_code == 404
     assert empty.status_code == 200 and empty.json() == {"keys": []}
 
 
-def test_outside_development_a_missing_or_placeholder_admin_token_fails_start_up(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    "variable", ["SATUPINTU_ADMIN_TOKEN", "INTAKE_ADMIN_TOKEN", "SATUPINTU_OPERATOR_TOKEN"]
+)
+def test_start_up_refuses_a_placeholder_or_short_operator_token(
+    monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
-    monkeypatch.setenv("SATUPINTU_ENV", "production")
-    monkeypatch.delenv("INTAKE_ADMIN_TOKEN", raising=False)
-    with pytest.raises(ValueError, match="INTAKE_ADMIN_TOKEN"):
-        create_app(Settings())
-    monkeypatch.setenv("INTAKE_ADMIN_TOKEN", "dev-admin-token")
-    with pytest.raises(ValueError, match="placeholder"):
-        Settings().admin_bearer_token()
-    monkeypatch.setenv("INTAKE_ADMIN_TOKEN", "a-real-secret-of-enough-length")
-    assert Settings().admin_bearer_token() == "a-real-secret-of-enough-length"
-    monkeypatch.setenv("SATUPINTU_ENV", "development")
-    monkeypatch.delenv("INTAKE_ADMIN_TOKEN")
-    assert Settings().admin_bearer_token() == "dev-admin-token"
+    for name in ("SATUPINTU_ADMIN_TOKEN", "INTAKE_ADMIN_TOKEN", "SATUPINTU_ADMIN_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for token in (*PLACEHOLDERS, "a-secret-of-31-characters-xxxxx"):
+        monkeypatch.setenv(variable, token)
+        shown = "SATUPINTU_OPERATOR_TOKEN" if "OPERATOR" in variable else "SATUPINTU_ADMIN_TOKEN"
+        with pytest.raises(OperatorAuthConfigError, match=shown):
+            create_app(Settings())
+
+
+def test_with_no_token_configured_intake_starts_and_its_admin_api_is_closed(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("SATUPINTU_ADMIN_TOKEN", "INTAKE_ADMIN_TOKEN", "SATUPINTU_ADMIN_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(Settings())
+    assert not app.state.operator_auth.configured
+    assert "no operator credential is configured" in capfd.readouterr().err  # the service logs JSON to stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -82,6 +83,33 @@ async def test_open311_submits_form_encoded_requests_and_lists_them(
     assert event.channel == "open311"  # type: ignore[attr-defined]
     assert event.attributes == {"reason": "damaged", "urgent": True, "copies": 2}  # type: ignore[attr-defined]
     assert "Jl. Setiabudi" in event.description  # type: ignore[attr-defined]
+
+
+async def test_without_configured_api_keys_every_open311_post_is_refused(
+    run_intake: RunIntake, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    async with run_intake(INTAKE_OPEN311_API_KEYS="") as client:
+        refused = [
+            await client.post("/open311/v2/requests.json", data={**FORM, "api_key": key})
+            for key in ("k1", "", "anything")
+        ]
+        without = await client.post(
+            "/open311/v2/requests.xml", data={k: v for k, v in FORM.items() if k != "api_key"}
+        )
+        listing = await client.get("/open311/v2/services.json")  # reading stays public
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert refused[0].json() == [{"code": 403, "description": "api_key is missing or not valid"}]
+    assert without.status_code == 403 and b"<code>403</code>" in without.content
+    assert listing.status_code == 200
+    assert "no Open311 api_key is configured" in capfd.readouterr().err  # the service logs JSON to stderr
+
+    keys = tmp_path / "open311-api-keys"
+    keys.write_text("from-a-file-1\n\nfrom-a-file-2\n")
+    async with run_intake(INTAKE_OPEN311_API_KEYS="", INTAKE_OPEN311_API_KEYS_FILE=str(keys)) as client:
+        accepted = await client.post("/open311/v2/requests.json", data={**FORM, "api_key": "from-a-file-2"})
+        other = await client.post("/open311/v2/requests.json", data={**FORM, "api_key": "k1"})
+    assert accepted.status_code == 201, accepted.text
+    assert other.status_code == 403
 
 
 async def test_the_survey_is_taken_once_and_only_after_completion(

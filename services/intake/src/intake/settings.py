@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pathlib import Path
 
+from pydantic import AliasChoices, Field, SecretStr
+
+from satupintu_shared.operator_auth import OperatorAuthSettings
+from satupintu_shared.operator_auth.tokens import PLACEHOLDERS
 from satupintu_shared.settings import ServiceSettings
 
-#: The admin token that works (only) in development when INTAKE_ADMIN_TOKEN is not set.
-DEV_ADMIN_TOKEN = "dev-admin-token"
-MIN_ADMIN_TOKEN_LENGTH = 16
 
-
-class Settings(ServiceSettings):
-    """Configuration of the intake service."""
+class Settings(ServiceSettings, OperatorAuthSettings):
+    """Configuration of the intake service (operator credentials: ``OperatorAuthSettings``)."""
 
     # The shared field is read from TOPIC_PREFIX; the documented variable is SATUPINTU_TOPIC_PREFIX.
     topic_prefix: str = Field(
         default="", validation_alias=AliasChoices("SATUPINTU_TOPIC_PREFIX", "topic_prefix", "TOPIC_PREFIX")
-    )
-    # intake subscribes to fixed topics only (no pattern to discover new agencies' topics by), and its
-    # producer asks for an unknown topic's metadata when it first writes to it: the platform's short
-    # refresh would only make each client decode the whole cluster's metadata every few seconds.
-    kafka_metadata_max_age_ms: int = Field(
-        default=300_000,
-        ge=1000,
-        validation_alias=AliasChoices("KAFKA_METADATA_MAX_AGE_MS", "kafka_metadata_max_age_ms"),
     )
     http_host: str = Field(default="127.0.0.1", alias="INTAKE_HOST")
     http_port: int = Field(default=8080, alias="INTAKE_PORT")
@@ -45,7 +37,12 @@ class Settings(ServiceSettings):
     open311_api_keys: str = Field(
         default="",
         alias="INTAKE_OPEN311_API_KEYS",
-        description="Comma-separated keys for Open311 POST requests; empty accepts any (development)",
+        description="Comma-separated api_keys accepted by Open311 POST requests; none: every POST is 403",
+    )
+    open311_api_keys_file: Path | None = Field(
+        default=None,
+        alias="INTAKE_OPEN311_API_KEYS_FILE",
+        description="A file of Open311 api_keys, one per line (added to INTAKE_OPEN311_API_KEYS)",
     )
     catalog_file: str | None = Field(
         default=None,
@@ -55,29 +52,29 @@ class Settings(ServiceSettings):
     catalog_wait_seconds: float = Field(default=10.0, ge=0, alias="INTAKE_CATALOG_WAIT_SECONDS")
     public_base_url: str = Field(default="http://127.0.0.1:8080", alias="INTAKE_PUBLIC_BASE_URL")
 
-    admin_token: str | None = Field(
+    # The administrator token of the shared operator settings, also read from intake's former variable.
+    admin_token: SecretStr | None = Field(
         default=None,
-        alias="INTAKE_ADMIN_TOKEN",
-        description="Bearer token of the admin API (agency API keys); required outside development",
+        validation_alias=AliasChoices("SATUPINTU_ADMIN_TOKEN", "INTAKE_ADMIN_TOKEN"),
+        description="SATUPINTU_ADMIN_TOKEN (alias INTAKE_ADMIN_TOKEN): a raw token of role administrator",
     )
 
-    def admin_bearer_token(self) -> str:
-        """The admin API's token: in development the placeholder by default, elsewhere a real one.
-
-        Raises ``ValueError`` (start-up fails) outside development when it is missing or the placeholder.
-        """
-        token = (self.admin_token or "").strip()
-        if self.environment == "development":
-            return token or DEV_ADMIN_TOKEN
-        if not token or token == DEV_ADMIN_TOKEN or len(token) < MIN_ADMIN_TOKEN_LENGTH:
-            raise ValueError(
-                f"INTAKE_ADMIN_TOKEN must be set to a secret of at least {MIN_ADMIN_TOKEN_LENGTH} characters "
-                f"(not the development placeholder {DEV_ADMIN_TOKEN!r}) when SATUPINTU_ENV is "
-                f"{self.environment!r}; e.g. INTAKE_ADMIN_TOKEN=$(openssl rand -hex 32)"
-            )
-        return token
-
-    @property
     def open311_keys(self) -> frozenset[str]:
-        """The configured Open311 API keys."""
-        return frozenset(k.strip() for k in self.open311_api_keys.split(",") if k.strip())
+        """The Open311 api_keys configured (the file is read now). ``ValueError`` (start-up stops) for an
+        unreadable file or a well-known placeholder."""
+        keys = [k.strip() for k in self.open311_api_keys.split(",")]
+        if self.open311_api_keys_file is not None:
+            try:
+                text = self.open311_api_keys_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot read INTAKE_OPEN311_API_KEYS_FILE {self.open311_api_keys_file}: {exc}"
+                ) from exc
+            keys += [line.strip() for line in text.splitlines()]
+        found = frozenset(k for k in keys if k)
+        placeholders = sorted(k for k in found if k.lower() in PLACEHOLDERS)
+        if placeholders:
+            raise ValueError(
+                f"Open311 api_key {placeholders[0]!r} is a well-known placeholder; use a random key"
+            )
+        return found

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from satupintu_shared.operator_auth import OperatorAuthSettings
 from satupintu_shared.settings import ServiceSettings
 
 from .domain.score import DEFAULT_WEIGHTS, validate_weights
 
 
-class Settings(ServiceSettings):
-    """Configuration of the performance service."""
+class Settings(ServiceSettings, OperatorAuthSettings):
+    """Configuration of the performance service (operator credentials: ``OperatorAuthSettings``)."""
 
     http_host: str = Field(default="127.0.0.1", alias="PERFORMANCE_HOST")
     http_port: int = Field(default=8082, alias="PERFORMANCE_PORT")

@@ -1,7 +1,8 @@
 """`satupintu agency keys create|list|revoke`: agency API keys, through intake's admin API.
 
 Intake stores only a hash of each key; the key itself is shown once, by ``create``. The admin API is
-reached at ``SATUPINTU_INTAKE_URL`` with ``Authorization: Bearer $SATUPINTU_ADMIN_TOKEN``.
+reached at ``SATUPINTU_INTAKE_URL`` with ``Authorization: Bearer`` and the administrator token
+(``SATUPINTU_ADMIN_TOKEN``, ``SATUPINTU_ADMIN_TOKEN_FILE`` or ``$SATUPINTU_SECRETS_DIR/admin-token``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from .cli_support import (
     INTAKE_URL,
     OK,
     base_url,
+    bearer,
     call,
-    env,
     refused,
     show_time,
     table,
@@ -26,7 +27,7 @@ from .cli_support import (
 
 
 def _client() -> httpx.Client:
-    return httpx.Client(headers={"Authorization": f"Bearer {env(ADMIN_TOKEN)}", "Accept": "application/json"})
+    return httpx.Client(headers={**bearer(ADMIN_TOKEN), "Accept": "application/json"})
 
 
 def _keys_url(agency: str, key_id: str | None = None) -> str:

@@ -2,7 +2,9 @@
 
 The current assignment comes from routing (``GET /v1/requests/{tn}/assignment``), the history from
 performance (``GET /v1/requests/{tn}/timeline``). Either may be missing (performance records events a
-moment after they happen; routing forgets nothing it assigned): what is known is shown.
+moment after they happen; routing forgets nothing it assigned): what is known is shown. Both are operator
+reads: the operator token is sent (``SATUPINTU_OPERATOR_TOKEN``, ``SATUPINTU_OPERATOR_TOKEN_FILE`` or
+``$SATUPINTU_SECRETS_DIR/operator-token``), or the administrator's when there is no operator token.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from urllib.parse import quote
 import httpx
 
 from .cli_support import (
+    ADMIN_TOKEN,
     OK,
+    OPERATOR_TOKEN,
     PERFORMANCE_URL,
     REFUSED,
     ROUTING_URL,
@@ -24,6 +28,7 @@ from .cli_support import (
     Answer,
     CommandFailed,
     base_url,
+    bearer,
     call,
     clip,
     parse_time,
@@ -42,7 +47,8 @@ def show(tracking_number: str, out: TextIO, *, as_json: bool = False, err: TextI
     err = err or sys.stderr
     tn = tracking_number.strip().upper()
     path = f"/v1/requests/{quote(tn, safe='')}"
-    with httpx.Client(headers={"Accept": "application/json"}) as client:
+    headers = {**bearer(OPERATOR_TOKEN, ADMIN_TOKEN), "Accept": "application/json"}
+    with httpx.Client(headers=headers) as client:
         assignment, assignment_problem = _fetch(
             client, f"{base_url(ROUTING_URL)}{path}/assignment", "routing"
         )

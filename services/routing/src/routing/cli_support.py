@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
@@ -21,7 +22,11 @@ UNAVAILABLE = 2  # could not ask: service or broker unreachable, server error, u
 INTAKE_URL = ("SATUPINTU_INTAKE_URL", "http://127.0.0.1:8080")
 ROUTING_URL = ("SATUPINTU_ROUTING_URL", "http://127.0.0.1:8081")
 PERFORMANCE_URL = ("SATUPINTU_PERFORMANCE_URL", "http://127.0.0.1:8082")
-ADMIN_TOKEN = ("SATUPINTU_ADMIN_TOKEN", "dev-admin-token")
+#: Operator credentials: (variable, file under SATUPINTU_SECRETS_DIR used when the variable and
+#: ``<variable>_FILE`` are unset). There is no default token.
+ADMIN_TOKEN = ("SATUPINTU_ADMIN_TOKEN", "admin-token")
+OPERATOR_TOKEN = ("SATUPINTU_OPERATOR_TOKEN", "operator-token")
+SECRETS_DIR = ("SATUPINTU_SECRETS_DIR", ".state/secrets")
 HTTP_TIMEOUT = float(os.environ.get("SATUPINTU_HTTP_TIMEOUT_SECONDS", "10"))
 
 
@@ -42,6 +47,36 @@ class CommandFailed(Exception):
     def __init__(self, message: str, code: int = UNAVAILABLE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def token(var: tuple[str, str]) -> str | None:
+    """An operator token from its variable, else from the file named by ``<variable>_FILE``, else from
+    its file in ``SATUPINTU_SECRETS_DIR`` (where `make up` writes it); None when there is none."""
+    name, file_name = var
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    named = os.environ.get(f"{name}_FILE")
+    path = Path(named) if named else Path(env(SECRETS_DIR)) / file_name
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        if named:
+            raise CommandFailed(f"{name}_FILE {path} does not exist") from None
+        return None
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {path}: {exc}") from None
+
+
+def bearer(*vars: tuple[str, str]) -> dict[str, str]:
+    """``Authorization: Bearer`` with the first token found among ``vars``; ``CommandFailed`` naming
+    where a token is looked for when there is none."""
+    for var in vars:
+        found = token(var)
+        if found:
+            return {"Authorization": f"Bearer {found}"}
+    where = " or ".join(f"{name} ({name}_FILE, {env(SECRETS_DIR)}/{file})" for name, file in vars)
+    raise CommandFailed(f"no operator credential: set {where}; `make up` writes them under .state/secrets/")
 
 
 @dataclass(frozen=True)

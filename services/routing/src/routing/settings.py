@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from satupintu_shared.operator_auth import OperatorAuthSettings
 from satupintu_shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
-    """Configuration of the routing service."""
+class Settings(ServiceSettings, OperatorAuthSettings):
+    """Configuration of the routing service (operator credentials: ``OperatorAuthSettings``)."""
 
     http_host: str = Field(default="127.0.0.1", alias="ROUTING_HOST")
     http_port: int = Field(default=8081, alias="ROUTING_PORT")

@@ -1,5 +1,6 @@
 """HTTP for agency systems without Kafka (status reports, authenticated by agency API keys) and the admin
-API that issues and revokes those keys.
+API that issues and revokes those keys (operators of role administrator only, see
+``satupintu_shared.operator_auth``).
 
 The acting agency is the key's agency, never a body field. intake refuses a report on a request that its
 status read model does not show assigned to that agency (403); routing enforces the same rule again when it
@@ -9,7 +10,6 @@ state is the authority).
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from satupintu_shared.events import StatusReported, utc_now
+from satupintu_shared.operator_auth import Role, require_role
 
 from ..adapters.api_keys import KeyInfo
 from ..adapters.kafka import BrokerUnavailable, Outgoing
@@ -31,27 +32,13 @@ from .problems import ProblemError, pydantic_errors, read_json, validation_probl
 from .schemas import StatusReportAccepted, StatusReportIn, body
 
 AGENCY_REALM = 'Bearer realm="satupintu-agency"'
-ADMIN_REALM = 'Bearer realm="satupintu-admin"'
 NEEDS_REASON = frozenset({"rejected", "returned"})
 
 router = APIRouter(prefix="/v1/agency", tags=["agency systems"])
 
-
-async def require_admin(request: Request, services: ServicesDep) -> None:
-    """401 without a bearer token, 403 with a wrong one."""
-    token = _bearer(request)
-    if not token:
-        raise ProblemError(
-            401,
-            "unauthorized",
-            detail_key="admin_token_missing_detail",
-            headers={"WWW-Authenticate": ADMIN_REALM},
-        )
-    if not hmac.compare_digest(token.encode(), services.admin_token.encode()):
-        raise ProblemError(403, "forbidden", detail_key="admin_token_wrong_detail")
-
-
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+admin_router = APIRouter(
+    prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_role(Role.ADMINISTRATOR))]
+)
 
 
 @router.post(

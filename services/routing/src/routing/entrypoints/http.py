@@ -1,4 +1,5 @@
-"""Routing's HTTP API: the applied catalog and where a request stands."""
+"""Routing's HTTP API: the applied catalog (public: the catalog of services) and where a request stands
+(operators only; anything that would change state needs the administrator role)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import problem
+from satupintu_shared.operator_auth import Role, require_role
 
 from ..adapters import assignments
 from ..domain.regions import region_name
@@ -35,7 +37,11 @@ def api_router(feed: CatalogFeed, pool: Callable[[], asyncpg.Pool]) -> APIRouter
             "services": body["catalog"].get("services", []),
         }
 
-    @router.get("/requests/{tracking_number}/assignment", response_model=None)
+    @router.get(
+        "/requests/{tracking_number}/assignment",
+        response_model=None,
+        dependencies=[Depends(require_role(Role.OPERATOR))],
+    )
     async def assignment(tracking_number: str) -> dict[str, Any] | JSONResponse:
         a = await assignments.get(pool(), tracking_number)
         if a is None:

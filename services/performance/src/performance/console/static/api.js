@@ -8,14 +8,21 @@ export class ApiError extends Error {
   }
 }
 
+/** Sends the browser to the sign-in page (the session expired or was never there). */
+export function toSignIn() {
+  location.assign("/sign-in?expired=1");
+}
+
 export async function getJSON(path) {
   let response;
   try {
-    response = await fetch(path, { headers: { Accept: "application/json" } });
+    // The session cookie (HttpOnly, SameSite=Strict) authenticates every call; same origin only.
+    response = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
   } catch (err) {
     throw new ApiError(0, { title: String(err) });
   }
   const body = await response.json().catch(() => null);
+  if (response.status === 401) toSignIn();
   if (!response.ok) throw new ApiError(response.status, body);
   return body;
 }
@@ -29,6 +36,7 @@ const q = (params) => {
 
 export const api = {
   config: () => getJSON("/console/config.json"),
+  session: () => getJSON("/console/session"),
   overview: () => getJSON("/v1/overview"),
   timeline: (tn) => getJSON(`/v1/requests/${encodeURIComponent(tn)}/timeline`),
   requests: (params = {}) => getJSON(`/v1/requests${q({ limit: 50, ...params })}`),

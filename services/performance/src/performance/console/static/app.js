@@ -66,13 +66,24 @@ function setLive(state, text) {
   live.textContent = text;
 }
 
+async function showWho() {
+  const who = document.getElementById("who");
+  const session = await api.session().catch(() => null);
+  if (!session) return;
+  who.dataset.role = session.role;
+  who.dataset.subject = session.subject;
+  who.textContent = t("session.who", { subject: session.subject, role: t(`role.${session.role}`) });
+}
+
 async function start() {
   config = await api.config().catch(() => config);
+  showWho();
   const picker = document.getElementById("lang");
   picker.value = lang();
   picker.addEventListener("change", () => {
     setLang(picker.value);
     translatePage();
+    showWho();
     route();
   });
   translatePage();
