@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${SATUPINTU_STATE_DIR:-$ROOT/.state}"
 mkdir -p "$STATE/logs" "$STATE/pids"
+SECRETS="${SATUPINTU_SECRETS_DIR:-$STATE/secrets}"
 PIDFILE="$STATE/pids/demo.pid"
 LOGFILE="$STATE/logs/demo.log"
 
@@ -27,8 +28,12 @@ up() {
   fi
   log "starting demo traffic (${DEMO_SUBMISSIONS_PER_MINUTE:-30} requests/minute)"
   # `cd` first, then start: `(cd && cmd) &` would record the pid of a wrapper shell, not of the demo.
+  # The process reads the catalog as satupintu-demo; each simulated agency connects with its own
+  # credentials, saved by `make up` (`satupintu agency credentials save`) in $SECRETS/agencies.
   (cd "$ROOT" || exit 1
-   nohup "$ROOT/.venv/bin/satupintu-demo" >>"$LOGFILE" 2>&1 &
+   KAFKA_SASL_USERNAME=satupintu-demo KAFKA_SASL_PASSWORD_FILE="$SECRETS/kafka/satupintu-demo" \
+     DEMO_AGENCY_CREDENTIALS_DIR="${DEMO_AGENCY_CREDENTIALS_DIR:-$SECRETS/agencies}" \
+     nohup "$ROOT/.venv/bin/satupintu-demo" >>"$LOGFILE" 2>&1 &
    echo $! >"$PIDFILE")
   sleep 2
   if ! alive; then

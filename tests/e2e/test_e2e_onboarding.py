@@ -1,12 +1,14 @@
 """Onboarding end to end, as docs/onboarding.md tells a newcomer to do it: describe a new agency and a
-new service in the catalog, apply it with `satupintu`, start the agency's system with the SDK, submit
-a request through intake — and it arrives, is worked on and completed, while every service keeps
+new service in the catalog, apply it with `satupintu` (which gives the agency its topics and grants),
+issue the agency's own Kafka credentials, start the agency's system with the SDK on them, submit a
+request through intake — and it arrives, is worked on and completed, while every service keeps
 running (same process ids before and after).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from satupintu_shared.acl import agency_principal
 from satupintu_shared.events import RequestAssigned
 from satupintu_shared.sdk import AgencyClient
 from satupintu_shared.topics import Topics
@@ -100,11 +103,20 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
     applied = await cli(platform, "catalog", "apply", str(catalog))
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "applied version 2" in applied.stdout
+    assert f"(+ {AGENCY})" in applied.stdout  # its topics and grants exist now
 
-    # 3. The agency's system, built on the SDK, listens to its inbox before any request exists.
+    # 3. The agency's own credentials, printed once and stored where its system reads them.
+    issued = await cli(platform, "agency", "credentials", "create", AGENCY, "--json")
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    credentials_file = tmp_path / "bdg-dlh-credentials.json"
+    credentials_file.write_text(issued.stdout, encoding="utf-8")
+    assert json.loads(issued.stdout)["username"] == agency_principal(topics, AGENCY)
+
+    # 4. The agency's system, built on the SDK, listens to its inbox before any request exists.
     arrived: list[RequestAssigned] = []
     done = asyncio.Event()
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix)
+    client = AgencyClient.from_credentials_json(credentials_file)
+    assert client.settings.kafka_bootstrap_servers == kafka_bootstrap
 
     @client.on_assignment
     async def handle(request: RequestAssigned) -> None:
@@ -116,7 +128,7 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
     async with client, httpx.AsyncClient(base_url=platform.url("intake"), timeout=10) as http:
         await client.listen()
 
-        # 4. Submit over intake's HTTP API; intake learns the new service from the catalog topic, live
+        # 5. Submit over intake's HTTP API; intake learns the new service from the catalog topic, live
         # (a moment after the apply it may still answer 422 unknown service).
         async def submitted() -> str | None:
             response = await http.post("/v1/requests", json=BODY, headers={"Idempotency-Key": "onboarding-1"})
@@ -127,7 +139,7 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
 
         tn: str = await eventually(submitted, timeout=30, interval=0.5)
 
-        # 5. It arrives in the new agency's inbox; the agency accepts and completes it.
+        # 6. It arrives in the new agency's inbox; the agency accepts and completes it.
         await asyncio.wait_for(done.wait(), 60)
         (request,) = arrived
         assert request.tracking_number == tn
@@ -136,7 +148,8 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
         assert request.reason is not None and AGENCY in request.reason.candidates
 
         async def completed_in_routing() -> dict[str, Any] | None:
-            doc = (await http.get(platform.url("routing", f"/v1/requests/{tn}/assignment"))).json()
+            url = platform.url("routing", f"/v1/requests/{tn}/assignment")
+            doc = (await http.get(url, headers=platform.headers())).json()
             return doc if doc.get("status") == "completed" else None
 
         assignment = await eventually(completed_in_routing, timeout=30)
@@ -148,7 +161,7 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
 
         await eventually(completed_in_intake, timeout=30)
 
-    # 6. The journey in the terminal, from routing and performance.
+    # 7. The journey in the terminal, from routing and performance.
     async def journey() -> str | None:
         shown = await cli(platform, "request", "show", tn)
         if shown.returncode == 0 and shown.stdout.count("completed") >= 2 and "accepted" in shown.stdout:
@@ -164,3 +177,7 @@ async def test_a_new_agency_and_service_applied_at_runtime_get_the_next_request_
     # No restart: the same processes served everything, and they are still running.
     assert {name: proc.pid for name, proc in platform.processes.items()} == pids
     assert all(proc.poll() is None for proc in platform.processes.values())
+
+    # The agency's system is retired: its credentials are revoked (the broker keeps no unused user).
+    revoked = await cli(platform, "agency", "credentials", "revoke", AGENCY)
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr

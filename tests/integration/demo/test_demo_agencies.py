@@ -3,6 +3,7 @@
 An assignment published into a simulated agency's inbox comes back on its status topic as
 accepted → in_progress → completed (or returned / rejected with a reason), in the request's trace; the
 ``satupintu-demo`` process starts agency systems from the catalog topic and stops cleanly on SIGTERM.
+Every simulated agency connects as its own principal; the process itself only as ``satupintu-demo``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import random
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,17 @@ from satupintu_demo.agencies import AgencySimulator
 from satupintu_demo.behaviour import Profile, plan_assignment, profile_of
 from satupintu_demo.identity import make_person, officer_roster
 from satupintu_demo.stats import Stats
+from satupintu_shared.acl import agency_principal
 from satupintu_shared.broker import EventPublisher, create_broker
 from satupintu_shared.catalog import CatalogApplied
 from satupintu_shared.events import Applicant, Channel, RequestAssigned, RoutingReason, StatusReported
+from satupintu_shared.kafka_admin import KafkaAdministration
+from satupintu_shared.sdk import AgencyCredentials
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
+from tests.support.credentials import until_authenticated
 from tests.support.kafka import read_records
+from tests.support.security import onboard_agency, principal_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -71,10 +77,32 @@ def tracing() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
 
 
 @pytest.fixture
-async def platform(kafka_bootstrap: str, tracing: tuple[TracerProvider, Any]) -> AsyncIterator[KafkaBroker]:
+async def onboard(
+    kafka_bootstrap: str, topics: Topics
+) -> AsyncIterator[Callable[[str], Awaitable[AgencyCredentials]]]:
+    """Gives an agency its topics, grants and own credentials (what `make up` does for the demo's);
+    its principal is deleted afterwards."""
+    codes: list[str] = []
+
+    async def credentials(code: str) -> AgencyCredentials:
+        settings = await until_authenticated(await onboard_agency(kafka_bootstrap, topics, code))
+        codes.append(code)
+        username, password = settings.sasl_credentials()
+        return AgencyCredentials(code, username, password, kafka_bootstrap, topic_prefix=topics.prefix)
+
+    yield credentials
+    admin = KafkaAdministration(KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap))
+    for code in codes:
+        await admin.delete_user(agency_principal(topics, code))
+
+
+@pytest.fixture
+async def platform(
+    kafka_bootstrap: str, topics: Topics, tracing: tuple[TracerProvider, Any]
+) -> AsyncIterator[KafkaBroker]:
     """What routing does: publish assignments into agency inboxes."""
     broker = create_broker(
-        KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap),
+        KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topics.prefix),
         service="test-routing",
         tracer_provider=tracing[0],
     )
@@ -115,15 +143,16 @@ def reports_of(
 async def test_a_simulated_agency_takes_its_inbox_and_reports_until_completed_in_the_trace(
     kafka_bootstrap: str,
     topics: Topics,
+    onboard: Callable[[str], Awaitable[AgencyCredentials]],
     platform: KafkaBroker,
     tracing: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     provider, exporter = tracing
     agency = "bdg-disdukcapil"
     stats = Stats()
-    simulator = AgencySimulator(
-        agency, kafka_bootstrap, topics.prefix, profile=FAST, seed=1, stats=stats, tracer_provider=provider
-    )
+    credentials = await onboard(agency)
+    simulator = AgencySimulator(credentials, profile=FAST, seed=1, stats=stats, tracer_provider=provider)
+    assert simulator.client.settings.kafka_sasl_username == agency_principal(topics, agency)
     tracer = provider.get_tracer("test")
     with tracer.start_as_current_span("routing assigns") as span:
         origin = format(span.get_span_context().trace_id, "032x")
@@ -152,7 +181,10 @@ async def test_a_simulated_agency_takes_its_inbox_and_reports_until_completed_in
 
 
 async def test_simulated_agencies_return_as_not_our_authority_and_reject_with_reasons(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker
+    kafka_bootstrap: str,
+    topics: Topics,
+    onboard: Callable[[str], Awaitable[AgencyCredentials]],
+    platform: KafkaBroker,
 ) -> None:
     returning = Profile(
         "r", "C", (0.1, 0.2), (0.2, 0.3), p_return=1.0, p_reject=0.0, p_ignore=0.0, p_stall=0.0
@@ -161,8 +193,8 @@ async def test_simulated_agencies_return_as_not_our_authority_and_reject_with_re
         "j", "D", (0.1, 0.2), (0.2, 0.3), p_return=0.0, p_reject=1.0, p_ignore=0.0, p_stall=0.0
     )
     sims = [
-        AgencySimulator("bdg-dsdabm", kafka_bootstrap, topics.prefix, profile=returning, seed=2),
-        AgencySimulator("mura-dinsos", kafka_bootstrap, topics.prefix, profile=rejecting, seed=2),
+        AgencySimulator(await onboard("bdg-dsdabm"), profile=returning, seed=2),
+        AgencySimulator(await onboard("mura-dinsos"), profile=rejecting, seed=2),
     ]
     publisher = EventPublisher(platform, source="/routing")
     for i in range(4):
@@ -205,21 +237,32 @@ def _completing_tracking_number(agency: str, seed: int, occurred_at: datetime) -
 
 
 async def test_the_demo_process_starts_agency_systems_from_the_catalog_and_stops_on_sigterm(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker
+    kafka_bootstrap: str,
+    topics: Topics,
+    onboard: Callable[[str], Awaitable[AgencyCredentials]],
+    platform: KafkaBroker,
+    tmp_path: Path,
 ) -> None:
     catalog, problems = load_catalog(yaml.safe_load((ROOT / "deploy/catalog/demo.yaml").read_text()))
     assert catalog is not None, problems
     applied = CatalogApplied(version=1, applied_at=datetime.now(UTC), catalog=catalog, digest="test")
     await EventPublisher(platform, source="/routing").publish(topics.catalog, applied, key="catalog")
     seed, agency = 77, "bdg-disdukcapil"
+    # What `make up` saves for the demo agencies; bdg-dinkes has no file, so it is not simulated.
+    folder = tmp_path / "agencies"
+    folder.mkdir(mode=0o700)
+    for code in (agency, "bdg-pemkot"):
+        (await onboard(code)).write(folder / f"{code}.json")
     env = {
         **os.environ,
+        **principal_env("satupintu-demo"),  # the process itself may only read the catalog
+        "DEMO_AGENCY_CREDENTIALS_DIR": str(folder),
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "SATUPINTU_TOPIC_PREFIX": topics.prefix,
         "DEMO_SEED": str(seed),
         "DEMO_TIME_SCALE": "0.02",
         "DEMO_CITIZENS": "0",
-        "DEMO_AGENCIES": f"{agency},bdg-pemkot",
+        "DEMO_AGENCIES": f"{agency},bdg-pemkot,bdg-dinkes",
         "DEMO_SUMMARY_INTERVAL_SECONDS": "1",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "",
         "LOG_LEVEL": "INFO",
@@ -243,6 +286,8 @@ async def test_the_demo_process_starts_agency_systems_from_the_catalog_and_stops
     assert process.returncode == 0, output.decode()[-3000:]
     assert "agency systems started" in messages
     assert next(line for line in lines if line["message"] == "agency systems started")["total"] == 2
+    skipped = [line for line in lines if line["message"].startswith("no credentials file for the agency")]
+    assert [line["agency"] for line in skipped] == ["bdg-dinkes"]
     assert messages[-1] == "demo stopped"
     assert json.loads(lines[-1]["stats"])["agency_reports"] == {
         "accepted": 1,

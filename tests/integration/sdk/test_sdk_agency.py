@@ -1,4 +1,5 @@
-"""The agency SDK against the real Kafka broker: consume the inbox, report progress, keep the trace."""
+"""The agency SDK against the real, secured Kafka broker, connected as the agency's own principal:
+consume the inbox, report progress, submit on its own submissions topic, keep the trace."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from satupintu_shared.acl import agency_group, agency_principal
 from satupintu_shared.broker import EventPublisher, create_broker
 from satupintu_shared.events import (
     Applicant,
@@ -26,10 +28,13 @@ from satupintu_shared.events import (
     SubmissionReceipt,
     SubmissionRequested,
 )
+from satupintu_shared.kafka_admin import KafkaAdministration
 from satupintu_shared.sdk import AgencyClient, current_traceparent, report_event_id, submission_event_id
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
+from tests.support.credentials import until_authenticated
 from tests.support.kafka import eventually, produce, read_records
+from tests.support.security import onboard_agency
 
 pytestmark = pytest.mark.kafka
 
@@ -74,10 +79,20 @@ def tracing() -> Iterator[Tracing]:
 
 
 @pytest.fixture
-async def platform(kafka_bootstrap: str, tracing: Tracing) -> AsyncIterator[KafkaBroker]:
+async def agency(kafka_bootstrap: str, topics: Topics) -> AsyncIterator[KafkaSettings]:
+    """The agency's own principal, topics and grants (what `catalog apply` and `agency credentials
+    create` give it): every client below connects as the agency, never as the admin tool."""
+    settings = await until_authenticated(await onboard_agency(kafka_bootstrap, topics, AGENCY))
+    yield settings
+    admin = KafkaAdministration(KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap))
+    await admin.delete_user(agency_principal(topics, AGENCY))
+
+
+@pytest.fixture
+async def platform(kafka_bootstrap: str, topics: Topics, tracing: Tracing) -> AsyncIterator[KafkaBroker]:
     """The platform's side (what routing and intake do): a broker that publishes into inboxes."""
     broker = create_broker(
-        KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap),
+        KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topics.prefix),
         service="test-platform",
         tracer_provider=tracing.provider,
     )
@@ -100,7 +115,7 @@ async def status_records(kafka_bootstrap: str, topics: Topics, count: int) -> li
 
 
 async def test_an_assignment_is_handled_and_the_reports_land_on_the_status_topic_in_its_trace(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker, tracing: Tracing
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings, platform: KafkaBroker, tracing: Tracing
 ) -> None:
     tracer = tracing.provider.get_tracer("test")
     with tracer.start_as_current_span("routing assigns") as span:
@@ -109,7 +124,8 @@ async def test_an_assignment_is_handled_and_the_reports_land_on_the_status_topic
             topics.inbox(AGENCY), assigned("SP-SDK-0001")
         )
     handled: list[RequestAssigned] = []
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix, tracer_provider=tracing.provider)
+    client = AgencyClient(AGENCY, settings=agency, tracer_provider=tracing.provider)
+    assert client.group_id == agency_group(topics, AGENCY)
 
     @client.on_assignment
     async def handle(request: RequestAssigned) -> None:
@@ -142,8 +158,10 @@ async def test_an_assignment_is_handled_and_the_reports_land_on_the_status_topic
     assert tracing.trace_ids_of(f"{topics.status(AGENCY)} publish") == {origin}
 
 
-async def test_a_retried_report_carries_the_same_event_id(kafka_bootstrap: str, topics: Topics) -> None:
-    async with AgencyClient(AGENCY, kafka_bootstrap, topics.prefix) as client:
+async def test_a_retried_report_carries_the_same_event_id(
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings
+) -> None:
+    async with AgencyClient(AGENCY, settings=agency) as client:
         first = await client.start("SP-SDK-0002", officer_id=OFFICER)
         retry = await client.start("SP-SDK-0002", officer_id=OFFICER)
         another = await client.start("SP-SDK-0002", idempotency_key="second-note", note="waiting for form")
@@ -157,7 +175,7 @@ async def test_a_retried_report_carries_the_same_event_id(kafka_bootstrap: str, 
 
 
 async def test_a_later_report_rejoins_the_trace_of_its_assignment(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker, tracing: Tracing
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings, platform: KafkaBroker, tracing: Tracing
 ) -> None:
     with tracing.provider.get_tracer("test").start_as_current_span("routing assigns") as span:
         origin = format(span.get_span_context().trace_id, "032x")
@@ -165,7 +183,7 @@ async def test_a_later_report_rejoins_the_trace_of_its_assignment(
             topics.inbox(AGENCY), assigned("SP-SDK-0003")
         )
     saved: dict[str, str | None] = {}
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix, tracer_provider=tracing.provider)
+    client = AgencyClient(AGENCY, settings=agency, tracer_provider=tracing.provider)
 
     @client.on_assignment
     async def handle(request: RequestAssigned) -> None:
@@ -184,23 +202,24 @@ async def test_a_later_report_rejoins_the_trace_of_its_assignment(
 
 
 async def test_an_invalid_inbox_record_is_skipped_and_the_next_assignment_still_handled(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings, platform: KafkaBroker
 ) -> None:
     await produce(kafka_bootstrap, topics.inbox(AGENCY), b"\x00garbage", headers=[("ce_id", b"x")])
     await EventPublisher(platform, source="/routing").publish(topics.inbox(AGENCY), assigned("SP-SDK-0004"))
     handled: list[str] = []
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix, group_id=f"{topics.prefix}agency")
+    # A second application of the agency: a group of its own, under the agency's group prefix.
+    client = AgencyClient(AGENCY, settings=agency, group_id=f"{agency_group(topics, AGENCY)}.audit")
     client.on_assignment(lambda request: _record(handled, request.tracking_number))
     async with client:
         await client.listen()
         await eventually(lambda: _true(handled == ["SP-SDK-0004"]))
 
 
-async def test_a_submission_is_published_and_its_receipt_reaches_the_receipt_handler(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker
+async def test_a_submission_goes_to_the_agencys_own_topic_and_its_receipt_reaches_the_receipt_handler(
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings, platform: KafkaBroker
 ) -> None:
     receipts: list[SubmissionReceipt] = []
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix)
+    client = AgencyClient(AGENCY, settings=agency)
     client.on_receipt(lambda receipt: _record(receipts, receipt))
     async with client:
         reference = await client.submit(
@@ -213,7 +232,7 @@ async def test_a_submission_is_published_and_its_receipt_reaches_the_receipt_han
         await client.listen()
         await eventually(lambda: _true(len(receipts) == 1))
     assert receipts == [receipt]
-    [record] = await read_records(kafka_bootstrap, topics.submissions, count=1)
+    [record] = await read_records(kafka_bootstrap, topics.agency_submissions(AGENCY), count=1)
     headers = headers_of(record)
     assert record.key == b"CASE-77"
     assert headers["ce_type"] == SubmissionRequested.EVENT_TYPE
@@ -223,7 +242,7 @@ async def test_a_submission_is_published_and_its_receipt_reaches_the_receipt_han
 
 
 async def test_a_failing_handler_gets_the_assignment_again_and_handled_ones_are_committed(
-    kafka_bootstrap: str, topics: Topics, platform: KafkaBroker
+    kafka_bootstrap: str, topics: Topics, agency: KafkaSettings, platform: KafkaBroker
 ) -> None:
     publisher = EventPublisher(platform, source="/routing")
     await publisher.publish(topics.inbox(AGENCY), assigned("SP-SDK-0006"))
@@ -234,7 +253,7 @@ async def test_a_failing_handler_gets_the_assignment_again_and_handled_ones_are_
         if len(calls) == 1:
             raise ConnectionError("case database briefly down")
 
-    first = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix)
+    first = AgencyClient(AGENCY, settings=agency)
     first.on_assignment(flaky)
     async with first:
         await first.listen()
@@ -243,15 +262,15 @@ async def test_a_failing_handler_gets_the_assignment_again_and_handled_ones_are_
     # A restarted agency system (same consumer group) continues after what was already handled.
     await publisher.publish(topics.inbox(AGENCY), assigned("SP-SDK-0007"))
     later: list[str] = []
-    second = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix)
+    second = AgencyClient(AGENCY, settings=agency)
     second.on_assignment(lambda request: _record(later, request.tracking_number))
     async with second:
         await second.listen()
         await eventually(lambda: _true(later == ["SP-SDK-0007"]))
 
 
-async def test_run_returns_after_stop(kafka_bootstrap: str, topics: Topics) -> None:
-    client = AgencyClient(AGENCY, kafka_bootstrap, topics.prefix)
+async def test_run_returns_after_stop(agency: KafkaSettings) -> None:
+    client = AgencyClient(AGENCY, settings=agency)
     client.on_assignment(lambda request: _record([], request))
     async with client:
         running = asyncio.create_task(client.run())

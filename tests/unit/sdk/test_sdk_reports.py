@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from satupintu_shared.sdk import AgencyClient, report_event_id, submission_event_id
+from satupintu_shared.sdk import AgencyClient, AgencyCredentials, report_event_id, submission_event_id
+
+# Never connected: nothing may be sent, and these credentials are never checked.
+OFFLINE = AgencyCredentials("bdg-dinkes", "agency-bdg-dinkes", "not-used", bootstrap_servers="127.0.0.1:1")
 
 
 def test_the_same_report_always_gets_the_same_event_id() -> None:
@@ -27,7 +30,7 @@ def test_event_ids_differ_by_agency_request_status_and_idempotency_key() -> None
 
 
 async def test_a_rejection_or_return_without_a_reason_is_refused_before_publishing() -> None:
-    client = AgencyClient("bdg-dinkes", "127.0.0.1:1")  # never connected: nothing may be sent
+    client = AgencyClient("bdg-dinkes", credentials=OFFLINE)
     with pytest.raises(ValueError, match="needs a reason"):
         await client.reject("SP-0001", "")
     with pytest.raises(ValueError, match="needs a reason"):
@@ -35,12 +38,12 @@ async def test_a_rejection_or_return_without_a_reason_is_refused_before_publishi
 
 
 async def test_an_officer_id_that_is_not_an_nip_is_refused_before_publishing() -> None:
-    client = AgencyClient("bdg-dinkes", "127.0.0.1:1")
+    client = AgencyClient("bdg-dinkes", credentials=OFFLINE)
     with pytest.raises(ValidationError):
         await client.accept("SP-0001", officer_id="budi")
 
 
 async def test_consuming_without_a_handler_is_refused_so_no_assignment_is_committed_unseen() -> None:
-    client = AgencyClient("bdg-dinkes", "127.0.0.1:1")
+    client = AgencyClient("bdg-dinkes", credentials=OFFLINE)
     with pytest.raises(RuntimeError, match="register on_assignment"):
         await client.listen()

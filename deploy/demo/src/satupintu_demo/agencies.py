@@ -21,7 +21,7 @@ from typing import Any
 from opentelemetry.trace import TracerProvider
 
 from satupintu_shared.events import ReportedStatus, RequestAssigned
-from satupintu_shared.sdk import AgencyClient, current_traceparent
+from satupintu_shared.sdk import AgencyClient, AgencyCredentials, current_traceparent
 
 from .behaviour import Plan, Profile, plan_assignment, profile_of
 from .identity import officer_roster
@@ -46,13 +46,12 @@ REPORT_ATTEMPTS = 5
 
 
 class AgencySimulator:
-    """One simulated agency system: an ``AgencyClient`` on the agency's inbox and status topics."""
+    """One simulated agency system: an ``AgencyClient`` on the agency's inbox and status topics,
+    connected as the agency's own principal (``credentials``), like a real agency system."""
 
     def __init__(
         self,
-        agency_code: str,
-        bootstrap_servers: str,
-        topic_prefix: str = "",
+        credentials: AgencyCredentials,
         *,
         profile: Profile | None = None,
         seed: int = 0,
@@ -61,6 +60,7 @@ class AgencySimulator:
         tracer_provider: TracerProvider | None = None,
         **broker_options: Any,
     ) -> None:
+        agency_code = credentials.agency_code
         self.agency_code = agency_code
         self.profile = profile or profile_of(agency_code)
         self.seed = seed
@@ -68,7 +68,7 @@ class AgencySimulator:
         self.stats = stats or Stats()
         self.officers = officer_roster(agency_code, seed)
         self.client = AgencyClient(
-            agency_code, bootstrap_servers, topic_prefix, tracer_provider=tracer_provider, **broker_options
+            agency_code, credentials=credentials, tracer_provider=tracer_provider, **broker_options
         )
         self.client.on_assignment(self.handle)
         self._work: dict[str, asyncio.Task[None]] = {}

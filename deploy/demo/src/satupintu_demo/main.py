@@ -2,6 +2,8 @@
 
 Start-up order does not matter: the process follows the catalog topic and starts an agency system for
 each demo agency as soon as the catalog names it, and citizens wait until intake answers ``/readyz``.
+The process reads the catalog as ``satupintu-demo``; each agency system connects as its own agency,
+with the credentials file `make up` saved for it (an agency without one is not simulated).
 SIGTERM or SIGINT stops it cleanly: no new citizens, pending simulated work dropped, consumers drained,
 Kafka connections and span exporters closed.
 """
@@ -21,9 +23,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-from satupintu_shared.admin import ensure_topics
 from satupintu_shared.catalog import Catalog, CatalogApplied
 from satupintu_shared.catalog_feed import CatalogFeed
+from satupintu_shared.sdk import AgencyCredentials, InvalidCredentials
 from satupintu_shared.telemetry import setup_logging
 
 from .agencies import AgencySimulator
@@ -146,23 +148,37 @@ class Demo:
             wanted = [code for code in self.scope.agencies_in(catalog) if code not in self.simulators]
             if not wanted:
                 return
-            s = self.settings
-            # The agencies' topics exist up front: a parent's inbox only gets traffic on its first
-            # escalation, and a first report to a missing status topic waits for auto-creation.
-            topics: dict[str, dict[str, str]] = {
-                name: {} for code in wanted for name in (s.topics.inbox(code), s.topics.status(code))
-            }
-            await ensure_topics(s, topics)
             started = await asyncio.gather(*(self._start_agency(code) for code in wanted))
             count = sum(1 for ok in started if ok)
             log.info("agency systems started", extra={"started": count, "total": len(self.simulators)})
 
+    def _credentials(self, code: str) -> AgencyCredentials | None:
+        """The agency's own credentials (`make up` saves them), or None after saying why not."""
+        path = self.settings.credentials_dir() / f"{code}.json"
+        where = {"agency": code, "path": str(path)}
+        try:
+            credentials = AgencyCredentials.from_json(path)
+        except FileNotFoundError:
+            log.info("no credentials file for the agency; its system is not simulated", extra=where)
+            return None
+        except (OSError, InvalidCredentials) as exc:
+            log.warning(
+                "unreadable agency credentials; its system is not simulated",
+                extra=where | {"reason": str(exc)},
+            )
+            return None
+        if credentials.agency_code != code:
+            log.warning("the credentials file is another agency's; its system is not simulated", extra=where)
+            return None
+        return credentials
+
     async def _start_agency(self, code: str) -> bool:
         s = self.settings
+        credentials = self._credentials(code)
+        if credentials is None:
+            return False
         simulator = AgencySimulator(
-            code,
-            s.kafka_bootstrap_servers,
-            s.topic_prefix,
+            credentials,
             seed=self.seed,
             time_scale=s.time_scale,
             stats=self.stats,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from satupintu_shared.admin import secrets_dir
 from satupintu_shared.settings import ServiceSettings
 
 #: The repository root of a workspace checkout (deploy/demo/src/satupintu_demo/settings.py).
@@ -31,6 +32,9 @@ class DemoSettings(ServiceSettings):
     # Agency clients subscribe to their own topics by name, so they need no quick metadata refresh;
     # refreshing every few seconds on a cluster with many topics costs real CPU times ~40 clients.
     agency_metadata_max_age_ms: int = Field(default=300_000, ge=1000, alias="DEMO_AGENCY_METADATA_MAX_AGE_MS")
+    # Each simulated agency connects as its own principal, with the file `make up` saved for it
+    # (`satupintu agency credentials save`); the process itself (KAFKA_SASL_*) only reads the catalog.
+    agency_credentials_dir: str = Field(default="", alias="DEMO_AGENCY_CREDENTIALS_DIR")
 
     def catalog_path(self) -> Path | None:
         """The demo catalog file that scopes the demo (None: the whole applied catalog)."""
@@ -48,3 +52,9 @@ class DemoSettings(ServiceSettings):
         """``DEMO_AGENCIES`` as a set of codes (None: every agency in scope)."""
         codes = {c.strip() for c in self.agencies.split(",") if c.strip()}
         return frozenset(codes) or None
+
+    def credentials_dir(self) -> Path:
+        """Where each agency's ``<code>.json`` is (default: ``agencies/`` in the platform's secrets)."""
+        return (
+            Path(self.agency_credentials_dir) if self.agency_credentials_dir else secrets_dir() / "agencies"
+        )

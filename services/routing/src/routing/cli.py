@@ -2,11 +2,13 @@
 
 * ``catalog validate|apply|show`` — the service catalog (Kafka);
 * ``agency keys create|list|revoke`` — agency API keys (intake's admin API);
+* ``agency credentials create|rotate|revoke|save`` — agency systems' Kafka credentials (the broker);
 * ``request show TRACKING`` — a request's journey (routing and performance APIs);
 * ``dlq list|replay`` — dead-lettered records (Kafka).
 
 Kafka from KAFKA_BOOTSTRAP_SERVERS and SATUPINTU_TOPIC_PREFIX, like the services; HTTP services from
-SATUPINTU_INTAKE_URL, SATUPINTU_ROUTING_URL, SATUPINTU_PERFORMANCE_URL (and SATUPINTU_ADMIN_TOKEN).
+SATUPINTU_INTAKE_URL, SATUPINTU_ROUTING_URL, SATUPINTU_PERFORMANCE_URL, with the operator tokens
+SATUPINTU_ADMIN_TOKEN and SATUPINTU_OPERATOR_TOKEN (or their _FILE, or SATUPINTU_SECRETS_DIR's files).
 Exit codes: 0 done, 1 refused (invalid input, unknown request/agency/key), 2 a service or the broker
 could not be reached (or failed).
 """
@@ -25,7 +27,10 @@ from .cli_support import UNAVAILABLE, CommandFailed
 EPILOG = """\
 environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), SATUPINTU_TOPIC_PREFIX (empty),
   SATUPINTU_INTAKE_URL (http://127.0.0.1:8080), SATUPINTU_ROUTING_URL (http://127.0.0.1:8081),
-  SATUPINTU_PERFORMANCE_URL (http://127.0.0.1:8082), SATUPINTU_ADMIN_TOKEN (dev-admin-token)
+  SATUPINTU_PERFORMANCE_URL (http://127.0.0.1:8082),
+  SATUPINTU_ADMIN_TOKEN / SATUPINTU_ADMIN_TOKEN_FILE (agency keys; else $SATUPINTU_SECRETS_DIR/admin-token),
+  SATUPINTU_OPERATOR_TOKEN / _FILE (request show; else $SATUPINTU_SECRETS_DIR/operator-token),
+  SATUPINTU_SECRETS_DIR (./.state/secrets)
 exit codes: 0 done, 1 refused (invalid input, unknown name), 2 service or broker unavailable"""
 
 
@@ -70,6 +75,7 @@ def parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key: refused from now on")
     revoke.add_argument("agency", metavar="AGENCY")
     revoke.add_argument("key_id", metavar="KEY_ID")
+    _credentials_parser(agency_commands)
 
     request = groups.add_parser("request", help="service requests")
     request_commands = request.add_subparsers(dest="command", required=True)
@@ -90,10 +96,39 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _credentials_parser(agency_commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    credentials = agency_commands.add_parser(
+        "credentials", help="Kafka credentials (SCRAM) of agency systems"
+    )
+    actions = credentials.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("create", "issue an agency's credentials (printed once: store them)"),
+        ("rotate", "replace the password: the old one is refused from now on"),
+    ):
+        command = actions.add_parser(action, help=text)
+        command.add_argument("agency", metavar="AGENCY", help="agency code in the applied catalog")
+        shown = command.add_mutually_exclusive_group()
+        shown.add_argument("--json", action="store_true", help="print them as JSON (the SDK reads that file)")
+        shown.add_argument(
+            "--save", type=Path, metavar="DIR", help="write DIR/AGENCY.json (mode 600) instead"
+        )
+    revoke = actions.add_parser("revoke", help="delete an agency's credentials: refused from now on")
+    revoke.add_argument("agency", metavar="AGENCY")
+    save = actions.add_parser(
+        "save", help="write DIR/<code>.json (mode 600) for agencies, keeping working ones"
+    )
+    save.add_argument("folder", type=Path, metavar="DIR")
+    save.add_argument("agencies", nargs="*", metavar="AGENCY", help="default: every agency of the catalog")
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch parsed arguments to their command; returns the exit code."""
     # Imported per command: the HTTP commands start fast without loading Kafka and the catalog code.
     out = sys.stdout
+    if args.group == "agency" and args.command == "credentials":
+        from . import cli_credentials
+
+        return cli_credentials.run(args, out)
     if args.group == "agency":
         from . import cli_keys
 

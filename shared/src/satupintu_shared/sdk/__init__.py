@@ -4,6 +4,15 @@
 """
 
 from .agency import AgencyClient, ReportOptions, current_traceparent
+from .credentials import AgencyCredentials, InvalidCredentials
 from .ids import report_event_id, submission_event_id
 
-__all__ = ["AgencyClient", "ReportOptions", "current_traceparent", "report_event_id", "submission_event_id"]
+__all__ = [
+    "AgencyClient",
+    "AgencyCredentials",
+    "InvalidCredentials",
+    "ReportOptions",
+    "current_traceparent",
+    "report_event_id",
+    "submission_event_id",
+]

@@ -1,7 +1,9 @@
 """``AgencyClient``: what an agency system needs to work with SatuPintu over Kafka.
 
 It reads the agency's own inbox (assignments and submission receipts), reports progress to the
-agency's own status topic and submits new requests, all as CloudEvents in binary content mode.
+agency's own status topic and submits new requests to the agency's own submissions topic, all as
+CloudEvents in binary content mode. It connects as the agency's own principal (the credentials
+``satupintu agency credentials create`` issues): the broker lets it touch those three topics only.
 
 Tracing: the client's broker carries faststream's ``KafkaTelemetryMiddleware``. While a handler runs,
 the current OpenTelemetry context is the one extracted from the inbox record's ``traceparent`` header,
@@ -22,15 +24,18 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from os import PathLike
 from typing import Any, Self, TypedDict, Unpack
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
+from faststream.kafka import Topic
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import TracerProvider
 
+from ..acl import agency_group
 from ..broker import EventPublisher, create_broker
 from ..envelope import Envelope, InvalidEvent, decode
 from ..events import (
@@ -45,7 +50,7 @@ from ..events import (
     utc_now,
 )
 from ..settings import KafkaSettings
-from ..topics import Topics
+from .credentials import AgencyCredentials
 from .ids import report_event_id, submission_event_id
 
 log = logging.getLogger(__name__)
@@ -69,8 +74,13 @@ class AgencyClient:
     """One agency system's connection to SatuPintu (an async context manager).
 
     ``agency_code`` is the agency's code in the catalog; it names the topics the client uses
-    (``satupintu.agency.<code>.inbox`` and ``.status``). ``group_id`` defaults to
-    ``satupintu-agency-<code>``: replicas of one agency system share the inbox between them. The
+    (``satupintu.agency.<code>.inbox``, ``.status`` and ``.submissions``). The client authenticates
+    with ``credentials`` (see ``from_credentials_json``), or else with ``settings``, or else with the
+    environment's ``KAFKA_SASL_USERNAME``/``KAFKA_SASL_PASSWORD`` (``KAFKA_SECURITY_PROTOCOL``,
+    ``KAFKA_SSL_CAFILE``, …); ``bootstrap_servers`` and ``topic_prefix`` override what those say.
+
+    ``group_id`` defaults to ``satupintu-agency-<code>`` (after the topic prefix, if any), the group
+    the agency's principal may use: replicas of one agency system share the inbox between them. The
     offset of an inbox record is committed only after its handler returned; a handler that raises
     gets the record again after ``retry_delay`` seconds, so make handlers safe to repeat (reports
     are: a repeated report carries the same event id).
@@ -79,23 +89,29 @@ class AgencyClient:
     def __init__(
         self,
         agency_code: str,
-        bootstrap_servers: str = "127.0.0.1:9092",
-        topic_prefix: str = "",
+        bootstrap_servers: str | None = None,
+        topic_prefix: str | None = None,
         *,
+        credentials: AgencyCredentials | None = None,
+        settings: KafkaSettings | None = None,
         group_id: str | None = None,
         source: str | None = None,
         retry_delay: float = 1.0,
         tracer_provider: TracerProvider | None = None,
         **broker_options: Any,
     ) -> None:
+        if credentials is not None and credentials.agency_code != agency_code:
+            raise ValueError(
+                f"these credentials are agency {credentials.agency_code!r}'s, not {agency_code!r}'s"
+            )
         self.agency_code = agency_code
-        self.topics = Topics(prefix=topic_prefix)
+        self.settings = _settings(credentials, settings, bootstrap_servers, topic_prefix)
+        self.topics = self.settings.topics
         # The prefix isolates environments sharing a cluster, consumer groups included.
-        self.group_id = group_id or f"{topic_prefix}satupintu-agency-{agency_code}"
+        self.group_id = group_id or agency_group(self.topics, agency_code)
         self.retry_delay = retry_delay
-        settings = KafkaSettings(kafka_bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix)
         self._broker = create_broker(
-            settings, service=f"agency-{agency_code}", tracer_provider=tracer_provider, **broker_options
+            self.settings, service=f"agency-{agency_code}", tracer_provider=tracer_provider, **broker_options
         )
         self._publisher = EventPublisher(self._broker, source=source or f"/agency/{agency_code}")
         self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
@@ -103,6 +119,14 @@ class AgencyClient:
         self._on_receipt: ReceiptHandler | None = None
         self._consuming = False
         self._stopped = asyncio.Event()
+
+    @classmethod
+    def from_credentials_json(cls, path: str | PathLike[str], **options: Any) -> Self:
+        """A client for the agency, broker and environment named in a credentials file (what
+        ``satupintu agency credentials create CODE --json`` printed); ``options`` as for the
+        constructor (``group_id``, ``tracer_provider``, …)."""
+        credentials = AgencyCredentials.from_json(path)
+        return cls(credentials.agency_code, credentials=credentials, **options)
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -134,7 +158,8 @@ class AgencyClient:
             raise RuntimeError("register on_assignment or on_receipt before listen() or run()")
         self._consuming = True
         subscriber = self._broker.subscriber(
-            self.topics.inbox(self.agency_code),
+            # The platform created the inbox (`catalog apply`); the agency may not create topics.
+            Topic(self.topics.inbox(self.agency_code), declare=False),
             group_id=self.group_id,
             # Commit only after the handler returned; a failing handler gets the record again.
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -226,8 +251,10 @@ class AgencyClient:
     ) -> str:
         """Submit a new request through intake; returns ``reference`` (echoed by the receipt).
 
-        Intake takes ``idempotency_key`` (default: ``reference``) as the agency's idempotency key, so
-        a retried submission yields the same tracking number; the receipt arrives in the inbox.
+        It goes to the agency's own submissions topic, which only this agency may write, so intake
+        knows the submitting agency from the topic. Intake takes ``idempotency_key`` (default:
+        ``reference``) as the agency's idempotency key, so a retried submission yields the same
+        tracking number; the receipt arrives in the inbox.
         """
         request = SubmissionRequested(
             reference=reference,
@@ -241,7 +268,8 @@ class AgencyClient:
             idempotency_key=idempotency_key,
         )
         ce_id = submission_event_id(self.agency_code, idempotency_key or reference)
-        await self._publisher.publish(self.topics.submissions, request, event_id=ce_id, key=reference)
+        topic = self.topics.agency_submissions(self.agency_code)
+        await self._publisher.publish(topic, request, event_id=ce_id, key=reference)
         return reference
 
     # --- consuming --------------------------------------------------------------------------------
@@ -289,6 +317,24 @@ class AgencyClient:
     def _check_not_consuming(self) -> None:
         if self._consuming:
             raise RuntimeError("register handlers before listen() or run()")
+
+
+def _settings(
+    credentials: AgencyCredentials | None,
+    settings: KafkaSettings | None,
+    bootstrap_servers: str | None,
+    topic_prefix: str | None,
+) -> KafkaSettings:
+    overrides: dict[str, Any] = {}
+    if bootstrap_servers is not None:
+        overrides["kafka_bootstrap_servers"] = bootstrap_servers
+    if topic_prefix is not None:
+        overrides["topic_prefix"] = topic_prefix
+    if credentials is not None:
+        settings = credentials.settings()
+    if settings is not None:
+        return settings.model_copy(update=overrides)
+    return KafkaSettings(**overrides)  # credentials from the environment (KAFKA_SASL_*)
 
 
 def current_traceparent() -> str | None:

@@ -1,13 +1,13 @@
 """A whole agency system on one screen: take assignments, work on them, report back.
 
-Run it with ``uv run python -m satupintu_shared.sdk.example <agency_code>`` (Kafka at 127.0.0.1:9092,
-or set ``KAFKA_BOOTSTRAP_SERVERS``). Stop it with Ctrl-C or SIGTERM.
+Run it with ``uv run python -m satupintu_shared.sdk.example CREDENTIALS.json``, the agency's credentials
+as ``satupintu agency credentials create <agency_code> --json`` printed them (the file names the agency,
+the broker and how to authenticate). Stop it with Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 
@@ -17,10 +17,8 @@ from satupintu_shared.sdk import AgencyClient
 OFFICER = "198001012005011001"  # NIP of the officer on duty (18 digits)
 
 
-async def main(agency_code: str) -> None:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    prefix = os.environ.get("SATUPINTU_TOPIC_PREFIX", "")
-    async with AgencyClient(agency_code, bootstrap, prefix) as client:
+async def main(credentials_file: str) -> None:
+    async with AgencyClient.from_credentials_json(credentials_file) as client:
 
         @client.on_assignment
         async def handle(request: RequestAssigned) -> None:
@@ -44,4 +42,6 @@ async def main(agency_code: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "bdg-disdukcapil"))
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m satupintu_shared.sdk.example CREDENTIALS.json")
+    asyncio.run(main(sys.argv[1]))

@@ -12,6 +12,7 @@ from satupintu_shared.catalog import Catalog, CatalogApplied
 from satupintu_shared.events import utc_now
 from satupintu_shared.settings import KafkaSettings
 
+from ..adapters.agency_access import grant_access, planned_access
 from ..adapters.catalog_topic import publish_applied, read_applied
 from ..domain.catalog_file import load_catalog
 from ..domain.changes import diff, digest
@@ -47,27 +48,40 @@ def validate(path: Path, out: TextIO) -> int:
 
 
 async def apply(settings: KafkaSettings, path: Path, out: TextIO, *, dry_run: bool = False) -> int:
-    """Validate ``path``, show the changes against the applied catalog, publish it as the next version."""
+    """Validate ``path``, show the changes against the applied catalog, give every agency of it its
+    topics and exactly its grants on the broker (an agency that left loses them), and publish it as the
+    next version. Access follows the file even when the catalog itself is already applied."""
     catalog = read_file(path, out)
     if catalog is None:
         return 1
     current = await read_applied(settings)
     new_digest = digest(catalog)
-    if current is not None and current.digest == new_digest:
+    unchanged = current is not None and current.digest == new_digest
+    if current is None or not unchanged:
+        _print_changes(current, catalog, out)
+    elif dry_run:
         print(f"unchanged: version {current.version} ({new_digest}) is already applied", file=out)
-        return 0
-    changes = diff(current.catalog if current else Catalog(), catalog)
-    print(f"changes against version {current.version if current else 0}:", file=out)
-    for line in changes:
-        print(f"  {line}", file=out)
+    codes = [agency.code for agency in catalog.agencies]
     if dry_run:
-        print("dry run: nothing was published", file=out)
+        print((await planned_access(settings, codes)).summary(planned=True), file=out)
+        print("dry run: nothing was published, no grant changed", file=out)
+        return 0
+    # Access first: an agency named by the new version finds its topics and grants ready.
+    print((await grant_access(settings, codes)).summary(), file=out)
+    if current is not None and unchanged:
+        print(f"unchanged: version {current.version} ({new_digest}) is already applied", file=out)
         return 0
     version = (current.version if current else 0) + 1
     applied = CatalogApplied(version=version, applied_at=utc_now(), catalog=catalog, digest=new_digest)
     await publish_applied(settings, applied)
     print(f"applied version {version} ({new_digest}) to {settings.topics.catalog}", file=out)
     return 0
+
+
+def _print_changes(current: CatalogApplied | None, catalog: Catalog, out: TextIO) -> None:
+    print(f"changes against version {current.version if current else 0}:", file=out)
+    for line in diff(current.catalog if current else Catalog(), catalog):
+        print(f"  {line}", file=out)
 
 
 async def show(settings: KafkaSettings, out: TextIO, *, as_json: bool = False) -> int:
