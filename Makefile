@@ -28,7 +28,9 @@ up: deps ## Start Kafka, PostgreSQL, Jaeger and the services in the background; 
 	@$(ADMIN_ENV) $(UV) run --no-sync python -m satupintu_shared.admin
 	@$(SERVICES) up
 	@$(ADMIN_ENV) $(UV) run --no-sync satupintu catalog apply deploy/catalog/demo.yaml --quiet
-	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then $(DEMO) up; fi
+	@# Each simulated agency connects with its own credentials, never printed: $(SECRETS)/agencies/<code>.json
+	@if [ "$(SATUPINTU_DEMO)" != "0" ]; then \
+	  $(ADMIN_ENV) $(UV) run --no-sync satupintu agency credentials save $(SECRETS)/agencies && $(DEMO) up; fi
 	@echo
 	@echo "SatuPintu is up:"
 	@echo "  intake       http://127.0.0.1:8080  (API docs /docs, Open311 /open311/v2/discovery.json)"

@@ -61,7 +61,8 @@ async def test_a_request_is_one_trace_and_later_reports_are_linked_traces_withou
     applied = platform.cli("catalog", "apply", "deploy/catalog/demo.yaml")
     assert applied.returncode == 0, applied.stdout + applied.stderr
 
-    async with httpx.AsyncClient(timeout=10) as http:
+    # The routing and performance reads are an operator's.
+    async with httpx.AsyncClient(timeout=10, headers=platform.headers()) as http:
         accepted = await _submit(http, platform)
         tn, request_trace = accepted["tracking_number"], accepted["trace_id"]
         assignment = await _eventually(lambda: _get_json(http, platform.url("routing", _assignment(tn))))

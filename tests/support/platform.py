@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -40,6 +41,17 @@ class Platform:
     log_dir: Path
     urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The services and the CLI share these (no built-in token exists): fresh ones for each platform.
+        self.env.setdefault("SATUPINTU_OPERATOR_TOKEN", secrets.token_hex(32))
+        self.env.setdefault("SATUPINTU_ADMIN_TOKEN", secrets.token_hex(32))
+        self.env.setdefault("INTAKE_OPEN311_API_KEYS", secrets.token_hex(16))
+
+    def headers(self, role: str = "operator") -> dict[str, str]:
+        """``Authorization`` with the platform's ``operator`` or ``administrator`` token."""
+        variable = "SATUPINTU_ADMIN_TOKEN" if role == "administrator" else "SATUPINTU_OPERATOR_TOKEN"
+        return {"Authorization": f"Bearer {self.env[variable]}"}
 
     def url(self, service: str, path: str = "") -> str:
         return self.urls[service] + path

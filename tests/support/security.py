@@ -3,12 +3,20 @@ writes them under ``.state/secrets/``), and agency principals made for one test.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import time
+from collections.abc import Iterable
 from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 
 from satupintu_shared.acl import agency_acls, agency_principal
 from satupintu_shared.admin import SECRETS_DIR_ENV, ensure_agency_topics
 from satupintu_shared.kafka_admin import KafkaAdministration, new_password
+from satupintu_shared.kafka_clients import create_producer
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
 
@@ -65,9 +73,50 @@ async def onboard_agency(bootstrap: str, topics: Topics, code: str) -> KafkaSett
     username, password = agency_principal(topics, code), new_password()
     await administration.set_password(username, password)
     await administration.grant(agency_acls(topics, code))
-    return KafkaSettings(
+    system = KafkaSettings(
         kafka_bootstrap_servers=bootstrap,
         topic_prefix=topics.prefix,
         kafka_sasl_username=username,
         kafka_sasl_password=password,
     )
+    # The broker applies a new user and new grants up to about a second later: wait, so the test does
+    # not race them.
+    await until_granted(system, topics.agency_topics(code))
+    return system
+
+
+async def until_granted(
+    settings: KafkaSettings, topics: Iterable[str] = (), *, timeout: float = 15.0
+) -> None:
+    """Return once ``settings``' principal authenticates and is authorised to see each of ``topics`` (fails
+    the test after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    producer = await _connected(settings, deadline)
+    try:
+        for topic in topics:
+            while True:
+                try:
+                    await producer.partitions_for(topic)
+                    break
+                except TopicAuthorizationFailedError:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(
+                            f"{settings.kafka_sasl_username} was never granted {topic}"
+                        ) from None
+                    await asyncio.sleep(0.1)
+    finally:
+        await producer.stop()
+
+
+async def _connected(settings: KafkaSettings, deadline: float) -> AIOKafkaProducer:
+    while True:
+        producer = create_producer(settings, client_id="tests-grants-probe")
+        try:
+            await producer.start()
+            return producer
+        except KafkaConnectionError:  # also what a not yet known SCRAM user gets
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{settings.kafka_sasl_username} never authenticated") from None
+            await asyncio.sleep(0.1)

@@ -145,6 +145,26 @@ def managed_by(topics: Topics, acl: Acl) -> bool:
     return principal_ok and (name_ok or acl.resource_name == f"{p}{BENCH_PREFIX}")
 
 
+def replay_refusal(topics: Topics, topic: str) -> str | None:
+    """Why an operator may not republish a dead letter to ``topic`` (None when it may).
+
+    Operators may put back what an agency or a channel sent — agency status and submission topics and
+    the shared submissions topic — but never speak for the services or the integrators: the lifecycle
+    is written only by the services, the catalog only by `catalog apply`, inboxes only by routing and
+    intake."""
+    if topic in (topics.submissions,) or topics.agency_of_status_topic(topic):
+        return None
+    if topics.agency_of_submissions_topic(topic):
+        return None
+    if topic == topics.lifecycle:
+        return "only the services write the lifecycle topic (the canonical history)"
+    if topic == topics.catalog:
+        return "only `satupintu catalog apply` writes the catalog topic"
+    if topic == topics.deadletter:
+        return "a dead letter is not replayed into the dead-letter topic"
+    return f"{topic} is not a topic operators may write (agency status and submission topics are)"
+
+
 def markdown_table(topics: Topics | None = None, *, agency_code: str = "<code>") -> str:
     """The table of docs/security.md: one row per principal and resource, the operations granted."""
     t = topics or Topics()

@@ -61,6 +61,9 @@ def create_broker(
         "client_id": service,
         **producer_options(settings),
         "request_timeout_ms": settings.kafka_request_timeout_ms,
+        # Topics exist because the platform declared them; a client asking to create one would only be
+        # refused (the broker has auto-creation off and no client but the admin tool may create).
+        "allow_auto_create_topics": False,
         # Short metadata age so pattern subscriptions see a newly onboarded agency's topics quickly.
         "metadata_max_age_ms": settings.kafka_metadata_max_age_ms,
         "middlewares": (

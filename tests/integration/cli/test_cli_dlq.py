@@ -11,11 +11,12 @@ import pytest
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import DeadLetters, create_broker
+from satupintu_shared.kafka_clients import create_producer
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
 from tests.integration.cli.support import satupintu
+from tests.support.grants import onboarded
 from tests.support.kafka import produce, read_records
 
 pytestmark = pytest.mark.kafka
@@ -32,7 +33,6 @@ def env(kafka_bootstrap: str, topics: Topics) -> dict[str, str]:
 @pytest.fixture
 async def dead_letters(kafka_bootstrap: str, topics: Topics) -> AsyncIterator[DeadLetters]:
     settings = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topics.prefix)
-    await ensure_platform_topics(settings)
     broker: KafkaBroker = create_broker(settings, service="test-dlq")
     await broker.connect()
     yield DeadLetters(broker, topics)
@@ -56,7 +56,9 @@ async def poison(kafka_bootstrap: str, topics: Topics) -> ConsumerRecord[Any, An
 
 
 async def status_report(kafka_bootstrap: str, topics: Topics) -> ConsumerRecord[Any, Any]:
-    """A well-formed status CloudEvent (routing would refuse it: the request is not this agency's)."""
+    """A well-formed status CloudEvent (routing would refuse it: the request is not this agency's),
+    written by the agency's system with its own credentials on its own status topic."""
+    system = await onboarded(kafka_bootstrap, topics, AGENCY)
     event_id = str(uuid.uuid4())
     headers = [
         ("ce_specversion", b"1.0"),
@@ -70,7 +72,12 @@ async def status_report(kafka_bootstrap: str, topics: Topics) -> ConsumerRecord[
     value = json.dumps(
         {"tracking_number": "SP-DLQ-0002", "occurred_at": "2026-11-30T03:00:00Z", "status": "accepted"}
     ).encode()
-    await produce(kafka_bootstrap, topics.status(AGENCY), value, key=b"SP-DLQ-0002", headers=headers)
+    producer = create_producer(system, client_id=f"tests-{AGENCY}")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.status(AGENCY), value, key=b"SP-DLQ-0002", headers=headers)
+    finally:
+        await producer.stop()
     (record,) = await read_records(kafka_bootstrap, topics.status(AGENCY), count=1)
     return record
 
@@ -155,12 +162,12 @@ async def test_replay_puts_the_original_record_back_on_its_topic_with_its_origin
             assert replayed_headers[name] == value, name
     assert not any(name.startswith("satupintu_dlq_") for name, _ in headers_of(replayed))
 
-    # --all --kind picks by kind; the lifecycle poison goes back to the lifecycle topic.
+    # --all --kind picks by kind; the lifecycle poison is not put back: only the services write the
+    # canonical history, and the operator is told so.
     everything = await satupintu(env, "dlq", "replay", "--all", "--kind", "invalid")
-    assert everything.code == 0, everything.err
-    assert f"to {topics.lifecycle} ×1" in everything.out
-    lifecycle = await read_records(kafka_bootstrap, topics.lifecycle, count=2)
-    assert lifecycle[0].value == lifecycle[1].value
+    assert everything.code == 1, everything.out
+    assert f"not replayed to {topics.lifecycle}: only the services write the lifecycle" in everything.out
+    assert len(await read_records(kafka_bootstrap, topics.lifecycle, count=1)) == 1
 
     neither = await satupintu(env, "dlq", "replay")
     assert neither.code == 1 and "--all" in neither.err

@@ -2,41 +2,62 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from fastapi import FastAPI
 
 from performance.bootstrap import create_app
 from performance.settings import Settings
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import EventPublisher, create_broker
 from satupintu_shared.catalog import CATALOG_KEY
+from satupintu_shared.kafka_clients import create_admin, create_consumer
 from satupintu_shared.settings import KafkaSettings
 from tests.support.kafka import eventually
+from tests.support.security import principal_env
 
 from . import scenario
+
+OPERATOR_TOKEN = secrets.token_hex(32)
+
+
+def as_performance(settings: Settings) -> Settings:
+    """``settings`` authenticated as performance's own principal (as settings, not environment variables,
+    which would make the test's own clients in this process performance too)."""
+    env = principal_env("satupintu-performance")
+    return settings.model_copy(
+        update={
+            "kafka_sasl_username": env["KAFKA_SASL_USERNAME"],
+            "kafka_sasl_password": None,
+            "kafka_sasl_password_file": Path(env["KAFKA_SASL_PASSWORD_FILE"]),
+        }
+    )
 
 
 @asynccontextmanager
 async def running(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, **kwargs: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The app with its lifespan running (consumers included) and an HTTP client on it."""
+    """The app with its lifespan running (consumers included) and an HTTP client on it that presents an
+    operator token (every API route is an operator's)."""
     # Each test has its own topic prefix, and consumer groups carry it: tests never rebalance a running
     # platform's (or each other's) consumers.
-    for name, value in env.items():
+    for name, value in {"SATUPINTU_OPERATOR_TOKEN": OPERATOR_TOKEN, **env}.items():
         monkeypatch.setenv(name, value)
-    app = create_app(Settings(), clock=lambda: scenario.NOW, **kwargs)
+    app = create_app(as_performance(Settings()), clock=lambda: scenario.NOW, **kwargs)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://performance") as client:
+        headers = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://performance", headers=headers
+        ) as client:
             yield app, client
 
 
@@ -46,8 +67,8 @@ def group_of(env: dict[str, str]) -> str:
 
 
 async def publish_scenario(settings: KafkaSettings, *, with_catalog: bool = True, times: int = 1) -> int:
-    """Publish the catalog and the scripted events (``times`` times, same ids); returns events per copy."""
-    await ensure_platform_topics(settings)
+    """Publish the catalog and the scripted events (``times`` times, same ids); returns events per copy
+    (as the admin tool: the platform topics exist, the ``topics`` fixture made them)."""
     broker = create_broker(settings, service="scenario")
     await broker.start()
     try:
@@ -73,9 +94,10 @@ async def publish_scenario(settings: KafkaSettings, *, with_catalog: bool = True
 
 async def caught_up(bootstrap: str, group: str, topic: str) -> bool:
     """Whether ``group`` has committed the end offset of every partition of ``topic``."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    settings = KafkaSettings(kafka_bootstrap_servers=bootstrap)
+    consumer = create_consumer(settings, client_id="tests-lag", group_id=None)
     await consumer.start()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = create_admin(settings, client_id="tests-lag")
     await admin.start()
     try:
         (described,) = await admin.describe_topics([topic])

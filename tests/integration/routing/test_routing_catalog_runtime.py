@@ -7,7 +7,14 @@ import yaml
 
 from routing.entrypoints.catalog_commands import apply
 from satupintu_shared.events import RequestAssigned
-from tests.integration.routing.conftest import DEMO, events, running, send, submitted
+from tests.integration.routing.conftest import (
+    DEMO,
+    events,
+    running,
+    send,
+    submitted,
+    until_routing_may_deliver,
+)
 from tests.support.kafka import eventually, read_records
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -38,6 +45,7 @@ async def test_a_catalog_applied_at_runtime_routes_the_next_request_to_a_new_age
         assert await apply(demo_applied, changed, out, dry_run=True) == 0
         assert "+ agency bdg-dinsos-andir: UPT Dinas Sosial Kecamatan Andir" in out.getvalue()
         assert await apply(demo_applied, changed, io.StringIO()) == 0
+        await until_routing_may_deliver(demo_applied, changed)
 
         async def version_2() -> bool:
             return (await http.get("/v1/catalog")).json()["version"] == 2

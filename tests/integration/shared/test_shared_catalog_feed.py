@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import EventPublisher, create_broker
 from satupintu_shared.catalog import CATALOG_KEY, Catalog, CatalogApplied, Service
 from satupintu_shared.catalog_feed import CatalogFeed
@@ -30,7 +29,6 @@ async def test_a_feed_reads_the_applied_catalog_and_follows_changes_live(
     kafka_bootstrap: str, topics: Topics
 ) -> None:
     settings = KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_prefix=topics.prefix)
-    await ensure_platform_topics(settings)
     broker = create_broker(settings, service="test-catalog")
     await broker.connect()
     publisher = EventPublisher(broker, source="/tests")

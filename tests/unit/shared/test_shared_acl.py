@@ -74,3 +74,13 @@ def test_environments_do_not_manage_each_others_grants() -> None:
     assert managed_by(T, ours) and not managed_by(test_env, ours)
     agency = next(iter(agency_acls(test_env, "a")))
     assert not managed_by(T, agency)
+
+
+def test_operators_replay_only_what_agencies_and_channels_sent() -> None:
+    from satupintu_shared.acl import replay_refusal
+
+    assert replay_refusal(T, T.status("a")) is None
+    assert replay_refusal(T, T.agency_submissions("a")) is None
+    assert replay_refusal(T, T.submissions) is None
+    for topic in (T.lifecycle, T.catalog, T.inbox("a"), T.deadletter, "elsewhere"):
+        assert replay_refusal(T, topic)

@@ -11,13 +11,13 @@ import asyncpg
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_counter
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.events import SurveyAnswers
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
 from satupintu_shared.observability import instrument_service
+from satupintu_shared.operator_auth import install_operator_auth
 from satupintu_shared.telemetry import setup_telemetry
 
 from .adapters.api_keys import ApiKeyStore
@@ -40,18 +40,22 @@ SERVICE = "intake"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The intake application; start-up connects everything, shutdown drains in-flight work."""
     settings = settings or Settings()
-    admin_token = settings.admin_bearer_token()  # fails start-up outside development without a real one
     tracer_provider = setup_telemetry(SERVICE, settings)
     registry = _registry()
-    broker = create_broker(settings, service=SERVICE, tracer_provider=tracer_provider, registry=registry)
+    broker = create_broker(
+        settings,
+        service=SERVICE,
+        tracer_provider=tracer_provider,
+        registry=registry,
+    )
     feed = CatalogFeed(settings)
     fallback = load_catalog_file(settings.catalog_file) if settings.catalog_file else None
     catalog = CatalogSource(feed, fallback)
     metrics = Metrics(registry)
     dead = DeadLetters(broker, settings.topics, dead_letter_counter(registry))
 
+    # Topics are not created here (intake's principal may not): `make up`, `catalog apply` create them.
     async def before_broker() -> None:
-        await ensure_platform_topics(settings)
         # Take agency submissions only once the catalog has been read (or it is clearly absent).
         with contextlib.suppress(TimeoutError):
             await feed.wait_for_version(1, timeout=settings.catalog_wait_seconds)
@@ -88,7 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalog,
             ApiKeyStore(pool),
             publisher,
-            admin_token,
         )
         consumers.subscribe_ingress(broker, submitter, publisher, settings.topics, dead)
         consumers.subscribe_status(broker, status, settings.topics, dead)
@@ -118,16 +121,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # "operation" spans would triple the spans of every submission for no insight.
         telemetry={"tracer_provider": tracer_provider, "operation_spans": False},
     )
+    install_operator_auth(app, settings)  # start-up stops on a guessable operator token
     install_problem_handlers(app)
     problems.install(app)
     app.include_router(health_router({"kafka": broker_ready, "database": database_ready}, registry=registry))
     app.include_router(http_api.router)
     app.include_router(agency_api.router)
     app.include_router(agency_api.admin_router)
-    open311.install(app)
+    open311.install(app, settings)
     install_openapi(app, [SubmissionIn, BatchIn, SurveyAnswers, StatusReportIn])
     lag = {
-        settings.group(consumers.INGRESS_GROUP): re.escape(settings.topics.submissions),
+        settings.group(consumers.INGRESS_GROUP): consumers.ingress_pattern(settings.topics),
         settings.group(consumers.STATUS_GROUP): re.escape(settings.topics.lifecycle),
     }
     instrument_service(

@@ -12,12 +12,12 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI
 
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_counter
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
 from satupintu_shared.observability import instrument_service
+from satupintu_shared.operator_auth import install_operator_auth
 from satupintu_shared.telemetry import setup_telemetry
 
 from .adapters.batch_consumer import BatchConsumer
@@ -103,8 +103,7 @@ def create_app(
             max_size=settings.database_pool_size,
             server_settings={"search_path": SERVICE},
         )
-        await broker.start()
-        await ensure_platform_topics(settings)
+        await broker.start()  # it only publishes dead letters; no topic is created (no CREATE grant)
         await feed.start(catch_up_timeout=10.0)
         dead_letters = DeadLetters(broker, settings.topics, failures=_DEAD_LETTERS)
         store = EventStore(lazy, zone_of, hooks.before_db_commit)
@@ -150,6 +149,7 @@ def create_app(
 
     app = FastAPI(title="SatuPintu performance", lifespan=lifespan)
     app.state.runtime = runtime
+    install_operator_auth(app, settings)  # start-up stops on a guessable operator token
     install_problem_handlers(app)
     install_error_handlers(app)
     app.include_router(

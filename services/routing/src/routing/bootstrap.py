@@ -11,12 +11,12 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.broker import DeadLetters, create_broker
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
 from satupintu_shared.migrations import apply_migrations
 from satupintu_shared.observability import instrument_service
+from satupintu_shared.operator_auth import install_operator_auth
 from satupintu_shared.telemetry import setup_telemetry
 
 from . import metrics
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await apply_migrations(settings.database_url, schema=SERVICE, package="routing.migrations")
         state["pool"] = await asyncpg.create_pool(settings.database_url, max_size=settings.database_pool_size)
-        await ensure_platform_topics(settings)
+        # No topic is created here (routing's principal may not): `make up` and `catalog apply` do.
         # The catalog first: a request routed before it was read would wrongly be unroutable.
         await feed.start(catch_up_timeout=settings.catalog_catch_up_seconds)
         relay = OutboxRelay(pool(), settings, source=f"satupintu/{SERVICE}", tracer_provider=tracer_provider)
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumers["lifecycle"].check_alive()
 
     app = FastAPI(title="SatuPintu routing", lifespan=lifespan)
+    install_operator_auth(app, settings)  # start-up stops on a guessable operator token
     install_problem_handlers(app)
     app.include_router(
         health_router({"kafka": broker_ready, "database": database_ready, "consumer": consumer_ready})

@@ -17,16 +17,18 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from satupintu_shared.acl import replay_refusal
 from satupintu_shared.broker import DLQ_GROUP, DLQ_KIND, DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_TOPIC
-from satupintu_shared.settings import KafkaSettings
+from satupintu_shared.kafka_clients import create_consumer, create_producer
+from satupintu_shared.settings import KafkaCredentialsMissing, KafkaSettings
 
 from .cli_support import OK, REFUSED, UNAVAILABLE, CommandFailed, Progress, clip, show_time, table
 
@@ -34,6 +36,7 @@ DLQ_PREFIX = "satupintu_dlq_"
 REPLAYED_FROM = "satupintu_replayed_from"
 CONNECT_TIMEOUT = 15.0
 STALL_TIMEOUT = 30.0
+Client = TypeVar("Client", AIOKafkaConsumer, AIOKafkaProducer)
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,12 @@ class DeadLetter:
 async def read_dead_letters(settings: KafkaSettings, *, progress: bool = True) -> list[DeadLetter]:
     """Every record of the dead-letter topic, from the beginning to its current end, oldest first."""
     topic = settings.topics.deadletter
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        request_timeout_ms=settings.kafka_request_timeout_ms,
+    consumer = await _start(
+        lambda: create_consumer(
+            settings, client_id="satupintu-cli", group_id=None, auto_offset_reset="earliest"
+        ),
+        settings,
     )
-    await _start(consumer, settings)
     try:
         partitions = await _partitions(consumer, topic)
         if not partitions:
@@ -216,6 +217,13 @@ async def replay(
     chosen = [d for d in chosen if d.header(DLQ_TOPIC)]
     for d in without_source:
         print(f"skip {d.id}: it has no {DLQ_TOPIC} header, its source topic is unknown", file=out)
+    # Operators put back only what an agency or a channel sent (docs/security.md); the broker would
+    # refuse the rest too, but saying why beats a bare authorisation error.
+    refused = [(d, replay_refusal(settings.topics, str(d.header(DLQ_TOPIC)))) for d in chosen]
+    for d, why in refused:
+        if why:
+            print(f"refuse {d.id}: not replayed to {d.header(DLQ_TOPIC)}: {why}", file=out)
+    chosen = [d for d, why in refused if not why]
     targets = Counter(d.header(DLQ_TOPIC) for d in chosen)
     if dry_run:
         for d in chosen:
@@ -227,13 +235,7 @@ async def replay(
         return OK
     if not chosen:
         return REFUSED
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        acks="all",
-        enable_idempotence=True,
-        request_timeout_ms=settings.kafka_request_timeout_ms,
-    )
-    await _start(producer, settings)
+    producer = await _start(lambda: create_producer(settings, client_id="satupintu-cli"), settings)
     bar = Progress(f"replaying {len(chosen)} dead letter(s)", len(chosen), every=2.0)
     failed: list[str] = []
     try:
@@ -271,7 +273,11 @@ async def replay(
     return UNAVAILABLE if failed else OK
 
 
-async def _start(client: AIOKafkaConsumer | AIOKafkaProducer, settings: KafkaSettings) -> None:
+async def _start(build: Callable[[], Client], settings: KafkaSettings) -> Client:
+    try:
+        client = build()
+    except KafkaCredentialsMissing as exc:
+        raise CommandFailed(str(exc)) from None
     try:
         await asyncio.wait_for(client.start(), CONNECT_TIMEOUT)
     except (KafkaError, TimeoutError, OSError) as exc:
@@ -281,6 +287,7 @@ async def _start(client: AIOKafkaConsumer | AIOKafkaProducer, settings: KafkaSet
             f"cannot reach Kafka at {settings.kafka_bootstrap_servers} (KAFKA_BOOTSTRAP_SERVERS): "
             f"{exc or type(exc).__name__}"
         ) from None
+    return client
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:

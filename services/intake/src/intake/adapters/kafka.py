@@ -1,11 +1,12 @@
 """Kafka at the edge: connect in the background (intake starts and answers /healthz without a broker),
 and publish with a bound, so that a down or slow broker turns into ``BrokerUnavailable`` in time.
 
-Publishing goes straight to an aiokafka producer (the same guarantees as the shared broker's: ``acks=all``,
-idempotent, zstd) instead of through faststream's per-message middleware chain, which cost about three
-quarters of intake's CPU under load. Tracing is kept, per call rather than per message: one PRODUCER span
-per ``publish_many`` (one per HTTP request or batch) with OpenTelemetry's messaging attributes, whose W3C
-``traceparent`` every record carries exactly once, so downstream consume spans continue the request's trace.
+Publishing goes straight to an aiokafka producer (built by ``satupintu_shared.kafka_clients``: the same
+guarantees and credentials as the shared broker's, ``acks=all``, idempotent, zstd) instead of through
+faststream's per-message middleware chain, which cost about three quarters of intake's CPU under load.
+Tracing is kept, per call rather than per message: one PRODUCER span per ``publish_many`` (one per HTTP
+request or batch) with OpenTelemetry's messaging attributes, whose W3C ``traceparent`` every record
+carries exactly once, so downstream consume spans continue the request's trace.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry import propagate, trace
 from prometheus_client import CollectorRegistry, Counter
 
+from satupintu_shared import kafka_clients
 from satupintu_shared.envelope import encode
 from satupintu_shared.events import Contract
 from satupintu_shared.settings import KafkaSettings
@@ -35,17 +37,17 @@ class BrokerUnavailable(Exception):
     """The broker did not acknowledge in time; nothing may be reported as accepted."""
 
 
+#: intake's producer writes known topics and asks for an unknown one's metadata when it first writes to it:
+#: the platform's short refresh (meant for pattern subscriptions, like intake's ingress) would only cost CPU.
+PRODUCER_METADATA_MAX_AGE_MS = 300_000
+
+
 def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
-    """The producer intake publishes with: the platform's guarantees (see ``create_broker``)."""
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+    """The producer intake publishes with: the platform's guarantees and security (``kafka_clients``)."""
+    return kafka_clients.create_producer(
+        settings,
         client_id=f"{client_id}-producer",
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=settings.kafka_linger_ms,
-        compression_type="zstd",
-        request_timeout_ms=settings.kafka_request_timeout_ms,
-        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+        metadata_max_age_ms=PRODUCER_METADATA_MAX_AGE_MS,
         # Batches of up to 500 submissions of ~1 KiB fit a handful of record batches.
         max_batch_size=256 * 1024,
         max_request_size=4 * 1024 * 1024,

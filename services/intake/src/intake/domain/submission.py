@@ -25,9 +25,9 @@ from .messages import FieldError
 
 MAX_DESCRIPTION = 4000
 MAX_SHORT = 200
-FIELDS = frozenset(
-    {"service_code", "region_code", "applicant", "attributes", "description", "channel", "submitted_by"}
-)
+# No ``submitted_by``: the submitting agency is what the door vouches for (the broker-enforced topic of
+# the Kafka ingress), never a field a client writes.
+FIELDS = frozenset({"service_code", "region_code", "applicant", "attributes", "description", "channel"})
 APPLICANT_FIELDS = {"nik": 32, "name": 200, "phone": 32, "email": 254}
 _REGION = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 _AGENCY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -86,8 +86,10 @@ def validate_submission(
     extra_fields: frozenset[str] = frozenset(),
     lenient_attributes: bool = False,
     default_channel: Channel = Channel.WEB,
+    submitted_by: str | None = None,
 ) -> tuple[Submission | None, list[FieldError]]:
-    """The valid ``Submission``, or None and every field error found."""
+    """The valid ``Submission``, or None and every field error found. ``submitted_by`` is the agency the
+    door vouches for (it must be in the catalog); a ``submitted_by`` field in ``raw`` is unknown."""
     if not isinstance(raw, dict):
         return None, [FieldError(pointer or "/", "type_object")]
     errors: list[FieldError] = []
@@ -99,7 +101,7 @@ def validate_submission(
     applicant = _applicant(raw.get("applicant"), f"{pointer}/applicant", errors)
     description = _text(raw, "description", pointer, errors, limit=MAX_DESCRIPTION) or ""
     channel = _channel(raw, pointer, errors, default_channel)
-    submitted_by = _agency(raw, pointer, errors, catalog)
+    submitted_by = _agency(submitted_by, pointer, errors, catalog)
     service = catalog.service(service_code) if service_code else None
     if service_code and service is None:
         errors.append(FieldError(f"{pointer}/service_code", "unknown_service", {"value": service_code}))
@@ -226,8 +228,7 @@ def _channel(raw: dict[str, Any], pointer: str, errors: list[FieldError], defaul
         return default
 
 
-def _agency(raw: dict[str, Any], pointer: str, errors: list[FieldError], catalog: Catalog) -> str | None:
-    value = _text(raw, "submitted_by", pointer, errors, limit=63)
+def _agency(value: str | None, pointer: str, errors: list[FieldError], catalog: Catalog) -> str | None:
     if value is None:
         return None
     if not _AGENCY.match(value) or catalog.agency(value) is None:

@@ -1,9 +1,11 @@
-"""Kafka entrypoints: submissions from agency systems, and the lifecycle feed of the status read model."""
+"""Kafka entrypoints: submissions from agency systems (the agency known from the topic, see
+``domain.submitter``), and the lifecycle feed of the status read model."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -29,6 +31,7 @@ from ..adapters.kafka import BoundedPublisher, BrokerUnavailable, Outgoing
 from ..adapters.status_store import StatusStore
 from ..domain.messages import EN
 from ..domain.status import status_change
+from ..domain.submitter import SubmitterRefused, submitting_agency
 from ..service_layer.submit import EVENT_NAMESPACE, Door, Item, Submitter
 
 log = logging.getLogger(__name__)
@@ -43,18 +46,33 @@ KAFKA_DOOR = Door(
 )
 
 
+def ingress_pattern(topics: Topics) -> str:
+    """The topics of the Kafka ingress: every agency's own submissions topic, and the shared one."""
+    return f"(?:{re.escape(topics.submissions)})|(?:{topics.agency_submissions_pattern})"
+
+
 def subscribe_ingress(
     broker: KafkaBroker, submitter: Submitter, publisher: BoundedPublisher, topics: Topics, dead: DeadLetters
 ) -> None:
-    """Agency systems' CloudEvents on the submissions topic: valid → submitted + receipt; invalid → DLQ."""
+    """Agency systems' CloudEvents on their submissions topics: valid → submitted + receipt; invalid →
+    DLQ; a payload claiming another agency than the topic's → DLQ (kind ``refused``)."""
+    group = topics.prefix + INGRESS_GROUP
 
     async def on_submission(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
         if envelope.type != SubmissionRequested.EVENT_TYPE:
             raise InvalidEvent(f"expected {SubmissionRequested.EVENT_TYPE}, got {envelope.type!r}")
         data = envelope.data if isinstance(envelope.data, dict) else None
-        reference, agency = _required(data, "reference"), _required(data, "submitted_by")
+        try:
+            agency = submitting_agency(topics, record.topic, data)
+        except SubmitterRefused as refused:
+            await dead.send(record, reason=str(refused), group=group, kind="refused")
+            return
+        reference = _required(data, "reference")
         key = str((data or {}).get("idempotency_key") or reference)
-        outcome = await submitter.submit(Item(data, key=f"kafka:{agency}:{key}"), KAFKA_DOOR)
+        # The claim was checked above; the agency comes from the topic only.
+        raw = {k: v for k, v in data.items() if k != "submitted_by"} if data is not None else None
+        item = Item(raw, key=f"kafka:{agency or '-'}:{key}", submitted_by=agency)
+        outcome = await submitter.submit(item, KAFKA_DOOR)
         if outcome.kind == "invalid":
             reasons = "; ".join(f"{e.pointer}: {e.render(EN)['detail']}" for e in outcome.errors)
             raise InvalidEvent(f"invalid submission: {reasons}")
@@ -62,6 +80,8 @@ def subscribe_ingress(
             raise InvalidEvent(f"idempotency key {key!r} was already used for a different submission")
         if outcome.kind == "unavailable" or outcome.tracking_number is None:
             raise BrokerUnavailable("submission not acknowledged; will be redelivered")
+        if agency is None:
+            return  # a submission from no agency has no inbox to receipt to
         receipt = SubmissionReceipt(
             tracking_number=outcome.tracking_number, occurred_at=utc_now(), reference=reference
         )
@@ -71,10 +91,12 @@ def subscribe_ingress(
     subscribe_events(
         broker,
         on_submission,
-        topics=[topics.submissions],
-        group_id=topics.prefix + INGRESS_GROUP,
+        # One pattern, so that an agency onboarded later is picked up without a restart (the broker
+        # shows intake only the agency topics it was granted).
+        pattern=ingress_pattern(topics),
+        group_id=group,
         dead_letters=dead,
-        # A new group must not skip submissions that arrived before it started.
+        # A new group (or a newly discovered agency topic) must not skip what arrived before.
         auto_offset_reset="earliest",
     )
 

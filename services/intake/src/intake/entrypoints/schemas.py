@@ -38,7 +38,6 @@ class SubmissionIn(BaseModel):
     )
     description: str = Field(default="", max_length=4000)
     channel: Channel = Channel.WEB
-    submitted_by: str | None = Field(default=None, description="Agency code of a submitting agency system")
 
 
 class BatchItemIn(SubmissionIn):

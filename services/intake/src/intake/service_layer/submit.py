@@ -46,11 +46,13 @@ def submitted_event_id(tracking_number: str) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One submission as a door received it; ``key`` is the namespaced idempotency key, if any."""
+    """One submission as a door received it; ``key`` is the namespaced idempotency key, if any;
+    ``submitted_by`` the agency the door vouches for (the Kafka ingress: the topic's agency)."""
 
     raw: Any
     key: str | None = None
     pointer: str = ""
+    submitted_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class Submitter:
                 extra_fields=door.extra_fields,
                 lenient_attributes=door.lenient_attributes,
                 default_channel=door.default_channel,
+                submitted_by=item.submitted_by,
             )
             if submission is None:
                 outcomes[i] = Outcome("invalid", errors=tuple(errors))

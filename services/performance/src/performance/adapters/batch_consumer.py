@@ -22,6 +22,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from satupintu_shared.background import BackgroundLoop
+from satupintu_shared.kafka_clients import create_consumer
 from satupintu_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -63,21 +64,39 @@ class BatchConsumer(BackgroundLoop):
         self._retry_delay = retry_delay
         self._before_offset_commit = before_offset_commit
         self.batches = 0
+        self._topic_found = False
+
+    def check_alive(self) -> None:
+        """Raise when the loop is not running, or its topic does not exist yet (readiness check)."""
+        super().check_alive()
+        if not self._topic_found:
+            raise RuntimeError(f"{self._topic} does not exist yet")
+
+    async def _until_topic_exists(self, consumer: AIOKafkaConsumer) -> None:
+        # Topics are created by the admin tool (`make up`), never by this service: until then it waits,
+        # not ready, instead of failing.
+        while not self._stopping.is_set():
+            with contextlib.suppress(KafkaError):  # the broker's hiccup: look again
+                if self._topic in await consumer.topics():
+                    self._topic_found = True
+                    return
+            log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
+            await self._stopped_while_waiting()
 
     async def _run(self) -> None:
-        consumer = AIOKafkaConsumer(
+        consumer = create_consumer(
+            self._settings,
             self._topic,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            client_id="performance",
             group_id=self._group_id,
-            enable_auto_commit=False,
             # A new group must not skip requests that arrived before it first started.
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=4 * 1024 * 1024,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await consumer.start()
         in_flight: tuple[asyncio.Task[bool], list[Record]] | None = None
         try:
+            await self._until_topic_exists(consumer)
             while not self._stopping.is_set():
                 # Do not sit on a written batch waiting for more records: its offsets are due.
                 timeout = 0 if in_flight is not None else 500

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
-
 from satupintu_shared.admin import ensure_platform_topics
 from satupintu_shared.catalog import CATALOG_KEY, CatalogApplied
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.envelope import encode
+from satupintu_shared.kafka_clients import create_producer
 from satupintu_shared.settings import KafkaSettings
 
 SOURCE = "satupintu-cli"
@@ -18,7 +17,8 @@ class CatalogUnavailable(RuntimeError):
 
 
 async def read_applied(settings: KafkaSettings, *, timeout: float = 15.0) -> CatalogApplied | None:
-    """The catalog applied now (None if none ever was); the topic is created compacted if missing."""
+    """The catalog applied now (None if none ever was); the topic is created compacted if missing (the
+    CLI runs as the admin tool, which may create topics)."""
     await ensure_platform_topics(settings)
     feed = CatalogFeed(settings)
     await feed.start(catch_up_timeout=timeout)
@@ -33,9 +33,7 @@ async def read_applied(settings: KafkaSettings, *, timeout: float = 15.0) -> Cat
 async def publish_applied(settings: KafkaSettings, applied: CatalogApplied) -> str:
     """Publish ``applied`` keyed ``catalog``, wait for the broker's acknowledgement; returns the event id."""
     value, headers = encode(applied, source=SOURCE, subject=CATALOG_KEY, time=applied.applied_at)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
-    )
+    producer = create_producer(settings, client_id=SOURCE)
     await producer.start()
     try:
         await producer.send_and_wait(

@@ -10,10 +10,11 @@ sends every event of a flush without waiting in between (one ``send`` per event,
 events of one request keep their order on its partition), then waits for all acknowledgements
 (``acks=all``) before the rows are deleted.
 
-The relay has its own aiokafka producer with the settings of ``satupintu_shared.broker.create_broker``
-(acks=all, idempotent, zstd, linger): faststream's publish path costs more per event than the rest of
-routing's work. Each event gets one ``<topic> publish`` span (kind PRODUCER) in the context it was
-queued in, and its ``traceparent`` goes into the record headers (once: nothing else instruments it).
+The relay has its own aiokafka producer from ``satupintu_shared.kafka_clients`` (the platform's
+guarantees and routing's credentials: acks=all, idempotent, zstd, linger): faststream's publish path
+costs more per event than the rest of routing's work. Each event gets one ``<topic> publish`` span (kind
+PRODUCER) in the context it was queued in, and its ``traceparent`` goes into the record headers (once:
+nothing else instruments it).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvid
 
 from satupintu_shared.envelope import encode
 from satupintu_shared.events import EVENT_TYPES, Event
+from satupintu_shared.kafka_clients import create_producer
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.telemetry import context_of, current_traceparent
 
@@ -139,21 +141,15 @@ class OutboxRelay:
         self.source = source
 
     async def start(self) -> None:
-        """Connect the producer (the settings of ``create_broker``)."""
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+        """Connect the producer (the platform's guarantees, routing's credentials)."""
+        producer = create_producer(
+            self._settings,
             client_id=self._client_id,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=self._settings.kafka_linger_ms,
-            compression_type="zstd",
             # aiokafka keeps one open batch per partition and makes a send wait until a full one is
             # drained: with the default 16 KiB, a flush of hundreds of events to one inbox partition
             # waits for dozens of acks=all round trips. Compressed, a batch stays far below the
             # broker's 1 MiB limit.
             max_batch_size=MAX_BATCH_BYTES,
-            request_timeout_ms=self._settings.kafka_request_timeout_ms,
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await producer.start()
         self._producer = producer

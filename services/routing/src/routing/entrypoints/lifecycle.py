@@ -35,6 +35,7 @@ from satupintu_shared.background import BackgroundLoop
 from satupintu_shared.broker import MAX_HANDLER_ATTEMPTS, DeadLetters
 from satupintu_shared.envelope import InvalidEvent, decode
 from satupintu_shared.events import RequestSubmitted
+from satupintu_shared.kafka_clients import create_consumer
 from satupintu_shared.kafka_telemetry import CONSUMER_GROUP, DESTINATION, KAFKA_CONSUMER_GROUP, OPERATION_TYPE
 from satupintu_shared.settings import KafkaSettings
 
@@ -80,21 +81,38 @@ class LifecycleConsumer(BackgroundLoop):
         self._max_records = max_records
         self._retry_delay = retry_delay
         self._tracer = trace.get_tracer("routing.lifecycle", tracer_provider=tracer_provider)
+        self._topic_found = False
+
+    def check_alive(self) -> None:
+        """Raise when the loop is not running, or its topic does not exist yet (readiness check)."""
+        super().check_alive()
+        if not self._topic_found:
+            raise RuntimeError(f"{self._topic} does not exist yet")
+
+    async def _until_topic_exists(self, consumer: AIOKafkaConsumer) -> None:
+        # Topics are created by the admin tool (`make up`), never by routing: until then it waits, not
+        # ready, instead of failing.
+        while not self._stopping.is_set():
+            with contextlib.suppress(KafkaError):  # the broker's hiccup: look again
+                if self._topic in await consumer.topics():
+                    self._topic_found = True
+                    return
+            log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
+            await self._pause()
 
     async def _run(self) -> None:
-        consumer = AIOKafkaConsumer(
+        consumer = create_consumer(
+            self._settings,
             self._topic,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
             client_id="routing",
             group_id=self._group,
-            enable_auto_commit=False,
             # A new group must not skip requests that arrived before it first started.
             auto_offset_reset="earliest",
-            metadata_max_age_ms=self._settings.kafka_metadata_max_age_ms,
         )
         await consumer.start()
         committed: frozenset[TopicPartition] = frozenset()
         try:
+            await self._until_topic_exists(consumer)
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                 records: list[Record] = [r for part in batch.values() for r in part]
