@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 
 import pytest
@@ -28,7 +29,7 @@ from satupintu_shared.kafka_admin import KafkaAdministration
 from satupintu_shared.kafka_clients import create_consumer, create_producer
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
-from tests.support.security import onboard_agency, principal_settings
+from tests.support.security import onboard_agency, principal_settings, secrets_dir
 
 pytestmark = [pytest.mark.kafka]
 
@@ -158,3 +159,20 @@ async def test_the_grants_on_the_broker_are_exactly_the_table(kafka_bootstrap: s
         codes[1] in acl.resource_name or acl.principal.endswith(codes[1]) for acl in removed
     )
     assert await administration.environment_acls(topics) == environment_acls(topics, codes[:1])
+
+
+async def test_the_tls_listener_authenticates_over_the_stacks_certificate(
+    kafka_bootstrap: str, topics: Topics
+) -> None:
+    ca = secrets_dir() / "tls" / "ca.crt"
+    host = kafka_bootstrap.rsplit(":", 1)[0]
+    tls = os.environ.get("SATUPINTU_KAFKA_TLS_PORT", "9095")
+    if not ca.is_file():
+        pytest.fail(f"no CA certificate at {ca}: the stack generates one (make test)")
+    base = principal_settings(INTAKE, f"{host}:{tls}", topics)
+    over_tls = base.model_copy(update={"kafka_security_protocol": "SASL_SSL", "kafka_ssl_cafile": ca})
+    await write(over_tls, topics.lifecycle)
+    # Without the CA the client does not trust the broker: nothing is sent.
+    untrusted = base.model_copy(update={"kafka_security_protocol": "SASL_SSL"})
+    with pytest.raises(KafkaConnectionError):
+        await write(untrusted, topics.lifecycle)
