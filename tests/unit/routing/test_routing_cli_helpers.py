@@ -69,3 +69,19 @@ def test_the_commands_parse() -> None:
     assert (args.action, args.agency, args.key_id) == ("revoke", "bdg-dlh", "k-1")
     assert parser().parse_args(["request", "show", "SP-1"]).tracking_number == "SP-1"
     assert parser().parse_args(["catalog", "apply", "demo.yaml", "--quiet"]).quiet  # what `make up` runs
+
+
+def test_the_cli_is_the_admin_tool_from_the_secrets_folder_unless_the_environment_names_one(
+    tmp_path, monkeypatch
+) -> None:
+    from routing.cli_support import kafka_settings
+
+    (tmp_path / "kafka").mkdir()
+    (tmp_path / "kafka" / "satupintu-admin").write_text("s3cret\n")
+    monkeypatch.setenv("SATUPINTU_SECRETS_DIR", str(tmp_path))
+    monkeypatch.delenv("KAFKA_SASL_USERNAME", raising=False)
+    monkeypatch.delenv("KAFKA_SASL_PASSWORD_FILE", raising=False)
+    assert kafka_settings().sasl_credentials() == ("satupintu-admin", "s3cret")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "someone")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "theirs")
+    assert kafka_settings().sasl_credentials() == ("someone", "theirs")

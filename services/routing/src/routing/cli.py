@@ -22,7 +22,9 @@ import logging
 import sys
 from pathlib import Path
 
-from .cli_support import UNAVAILABLE, CommandFailed
+from satupintu_shared.settings import KafkaCredentialsMissing
+
+from .cli_support import UNAVAILABLE, CommandFailed, kafka_settings
 
 EPILOG = """\
 environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), SATUPINTU_TOPIC_PREFIX (empty),
@@ -141,7 +143,6 @@ def run(args: argparse.Namespace) -> int:
         from . import cli_request
 
         return cli_request.show(args.tracking_number, out, as_json=args.json)
-    from satupintu_shared.settings import KafkaSettings
 
     if args.group == "catalog":
         from .adapters.catalog_topic import CatalogUnavailable
@@ -154,23 +155,23 @@ def run(args: argparse.Namespace) -> int:
                 buffer = io.StringIO()
                 code = asyncio.run(
                     catalog_commands.apply(
-                        KafkaSettings(), args.file, buffer if args.quiet else out, dry_run=args.dry_run
+                        kafka_settings(), args.file, buffer if args.quiet else out, dry_run=args.dry_run
                     )
                 )
                 if args.quiet:
                     lines = buffer.getvalue().splitlines()
                     print("\n".join(lines if code else lines[-1:]), file=out if code == 0 else sys.stderr)
                 return code
-            return asyncio.run(catalog_commands.show(KafkaSettings(), out, as_json=args.json))
+            return asyncio.run(catalog_commands.show(kafka_settings(), out, as_json=args.json))
         except CatalogUnavailable as exc:
             raise CommandFailed(str(exc)) from None
     from . import cli_dlq
 
     if args.command == "list":
-        return asyncio.run(cli_dlq.list_dead_letters(KafkaSettings(), out, limit=args.limit, kind=args.kind))
+        return asyncio.run(cli_dlq.list_dead_letters(kafka_settings(), out, limit=args.limit, kind=args.kind))
     return asyncio.run(
         cli_dlq.replay(
-            KafkaSettings(), out, ids=args.ids, replay_all=args.all, kind=args.kind, dry_run=args.dry_run
+            kafka_settings(), out, ids=args.ids, replay_all=args.all, kind=args.kind, dry_run=args.dry_run
         )
     )
 
@@ -184,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = exc.code
+    except KafkaCredentialsMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = UNAVAILABLE
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = UNAVAILABLE

@@ -26,7 +26,7 @@ from satupintu_shared.sdk.credentials import AgencyCredentials, InvalidCredentia
 from satupintu_shared.settings import KafkaCredentialsMissing, KafkaSettings, SaslMechanism
 
 from .adapters.catalog_topic import CatalogUnavailable, read_applied
-from .cli_support import OK, REFUSED, CommandFailed
+from .cli_support import OK, REFUSED, CommandFailed, kafka_settings
 
 MECHANISM: SaslMechanism = "SCRAM-SHA-512"  # what KafkaAdministration.set_password creates
 #: How long a saved file's credentials may take to be accepted before they count as not working.
@@ -243,7 +243,7 @@ async def _in_catalog(settings: KafkaSettings, code: str) -> None:
 def run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the parsed `agency credentials …` command; broker refusals become ``CommandFailed``."""
     try:
-        return asyncio.run(_dispatch(KafkaSettings(), args, out))
+        return asyncio.run(_dispatch(kafka_settings(), args, out))
     except (CatalogUnavailable, KafkaCredentialsMissing) as exc:
         raise CommandFailed(str(exc)) from None
     except KafkaException as exc:

@@ -14,6 +14,8 @@ from typing import Any, TextIO
 
 import httpx
 
+from satupintu_shared.settings import KafkaSettings
+
 #: Exit codes of every `satupintu` command.
 OK = 0
 REFUSED = 1  # the platform answered no: invalid input, unknown agency/request/key, nothing to do
@@ -47,6 +49,18 @@ class CommandFailed(Exception):
     def __init__(self, message: str, code: int = UNAVAILABLE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def kafka_settings() -> KafkaSettings:
+    """The CLI's Kafka settings: the environment's, or — when it names no principal — the admin tool's
+    credentials from ``SATUPINTU_SECRETS_DIR`` (where `make up` writes them), like the tokens below."""
+    settings = KafkaSettings()
+    admin = Path(env(SECRETS_DIR)) / "kafka" / "satupintu-admin"
+    if settings.kafka_sasl_username is None and admin.is_file():
+        return settings.model_copy(
+            update={"kafka_sasl_username": "satupintu-admin", "kafka_sasl_password_file": admin}
+        )
+    return settings
 
 
 def token(var: tuple[str, str]) -> str | None:
