@@ -24,6 +24,7 @@ from satupintu_shared.events import RequestAssigned
 from satupintu_shared.sdk import AgencyClient
 from tests.support.otlp import OtlpReceiver, ReceivedSpan
 from tests.support.platform import ROOT, SERVICES, Platform
+from tests.support.security import onboard_agency
 from tests.support.telemetry_audit import (
     dashboard_metric_names,
     exported_metric_names,
@@ -114,12 +115,9 @@ async def _act_as_agency(
     provider = TracerProvider(resource=Resource.create({"service.name": f"agency-{agency}"}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp.url}/v1/traces")))
     handled = asyncio.Event()
-    client = AgencyClient(
-        agency,
-        platform.env["KAFKA_BOOTSTRAP_SERVERS"],
-        platform.topics.prefix,
-        tracer_provider=provider,
-    )
+    # The agency's system on its own principal, as `agency credentials create` gives it.
+    system = await onboard_agency(platform.env["KAFKA_BOOTSTRAP_SERVERS"], platform.topics, agency)
+    client = AgencyClient(agency, settings=system, tracer_provider=provider)
     async with client, _shut_down(provider):
 
         @client.on_assignment
