@@ -11,7 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    KafkaConnectionError,
+    TopicAuthorizationFailedError,
+)
 
 from satupintu_shared.acl import agency_acls, agency_principal
 from satupintu_shared.admin import SECRETS_DIR_ENV, ensure_agency_topics
@@ -114,7 +118,9 @@ async def _connected(settings: KafkaSettings, deadline: float) -> AIOKafkaProduc
         try:
             await producer.start()
             return producer
-        except KafkaConnectionError:  # also what a not yet known SCRAM user gets
+        # a not yet known SCRAM user gets a connection error; a principal whose first WRITE grant is not
+        # in effect yet is refused the idempotent producer id
+        except (KafkaConnectionError, ClusterAuthorizationFailedError):
             with contextlib.suppress(Exception):
                 await producer.stop()
             if time.monotonic() > deadline:

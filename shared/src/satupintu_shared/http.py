@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from .background import dead_loops
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -44,12 +46,16 @@ def problem(
 def health_router(
     checks: Mapping[str, ReadinessCheck], *, registry: CollectorRegistry | None = None, timeout: float = 2.0
 ) -> APIRouter:
-    """``/healthz`` (the process answers), ``/readyz`` (every check passes) and ``/metrics`` (Prometheus)."""
+    """``/healthz`` (the process is alive: 503 while a consumer loop of it is dead, so that an orchestrator
+    restarts it), ``/readyz`` (every check passes) and ``/metrics`` (Prometheus)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        dead = dead_loops()
+        if dead:
+            return problem(503, "Not alive", detail="a consumer loop keeps failing; restart me", dead=dead)
+        return JSONResponse({"status": "ok"})
 
     @router.get("/readyz")
     async def readyz() -> Response:

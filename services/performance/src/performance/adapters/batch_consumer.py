@@ -7,6 +7,11 @@ offset commit redelivers the batch, which the idempotent handler turns into no c
 Pipelined, one batch deep: while batch N is being written, batch N+1 is fetched and (for a
 ``StagedHandler``) decoded; its write starts only after N's write has finished, and N's offsets are
 committed only after N's write. Writes stay in order, one at a time.
+
+Failures are classified once (``satupintu_shared.failures``): a transient one (the database or the
+broker away) retries the write with ``Backoff``. A plain handler whose batch fails otherwise is
+called again one record at a time, so that only the record that cannot be stored is skipped (logged
+at ERROR; it stays on the topic); a ``StagedHandler`` isolates its bad records itself.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
 from satupintu_shared.background import BackgroundLoop
+from satupintu_shared.failures import POISON_BUDGET, Backoff, Failure, classify, describe
 from satupintu_shared.kafka_clients import create_consumer
 from satupintu_shared.settings import KafkaSettings
 
@@ -43,7 +49,8 @@ class StagedHandler(Protocol):
 
 
 class BatchConsumer(BackgroundLoop):
-    """Consumes ``topic`` in group ``group_id`` in batches; retries a failing batch until it succeeds."""
+    """Consumes ``topic`` in group ``group_id`` in batches; retries a batch that fails on a dependency
+    until it succeeds, and isolates the record that fails for itself."""
 
     def __init__(
         self,
@@ -133,7 +140,8 @@ class BatchConsumer(BackgroundLoop):
         """The batch's write (None: stopping while preparing it kept failing)."""
         handler = self._handler
         if not isinstance(handler, StagedHandler):
-            return lambda: handler(records)
+            return lambda: self._isolating(handler, records)
+        backoff = Backoff()
         while True:
             try:
                 return await handler.prepare(records)
@@ -141,11 +149,43 @@ class BatchConsumer(BackgroundLoop):
                 raise
             except Exception:
                 log.exception("preparing a batch failed; retrying", extra={"topic": self._topic})
-                if await self._stopped_while_waiting():
+                if await backoff.wait(self._stopping):
                     return None
+
+    async def _isolating(self, handler: BatchHandler, records: list[Record]) -> None:
+        """``handler(records)``; when that fails for another reason than a dependency, each record alone."""
+        try:
+            await handler(records)
+            return
+        except Exception as exc:
+            if classify(exc) is Failure.TRANSIENT or len(records) == 1:
+                raise
+            log.warning("a batch failed; handling its records one by one", extra={"error": describe(exc)})
+        for record in records:
+            await self._alone(handler, record)
+
+    async def _alone(self, handler: BatchHandler, record: Record) -> None:
+        backoff = Backoff()
+        for attempt in range(1, POISON_BUDGET + 1):
+            try:
+                await handler([record])
+                return
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is Failure.TRANSIENT:
+                    raise  # the whole batch again, after a pause; what is stored is deduplicated
+                if failure is Failure.UNKNOWN and attempt < POISON_BUDGET:
+                    await backoff.wait(self._stopping)
+                    continue
+                log.error(
+                    "skipped a record that cannot be stored",
+                    extra={"topic": record.topic, "offset": record.offset, "error": describe(exc)[:300]},
+                )
+                return
 
     async def _write(self, write: Write) -> bool:
         """Run ``write`` until it succeeds (True) or the consumer stops meanwhile (False)."""
+        backoff = Backoff()
         while True:
             try:
                 await write()
@@ -155,7 +195,7 @@ class BatchConsumer(BackgroundLoop):
                 raise
             except Exception:
                 log.exception("batch failed; retrying", extra={"topic": self._topic})
-                if await self._stopped_while_waiting():
+                if await backoff.wait(self._stopping):
                     return False
 
     async def _stopped_while_waiting(self) -> bool:
@@ -174,6 +214,7 @@ class BatchConsumer(BackgroundLoop):
             offsets[TopicPartition(r.topic, r.partition)] = OffsetAndMetadata(r.offset + 1, "")
         try:
             await consumer.commit(offsets)
+            self._made_progress()
         except (CommitFailedError, KafkaError):
             # The group rebalanced: the new owner gets these records again and deduplicates them.
             log.warning("offset commit failed after a rebalance", extra={"topic": self._topic})

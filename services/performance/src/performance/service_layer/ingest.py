@@ -1,4 +1,10 @@
-"""The ingest handler: decode a batch, dead-letter what is invalid, store the rest in one transaction."""
+"""The ingest handler: decode a batch, dead-letter what is invalid, store the rest in one transaction.
+
+A batch the database refuses for another reason than its own availability (``satupintu_shared.failures``)
+is stored one event at a time: an event refused permanently (a value the database rejects) is
+dead-lettered at once, one failing with an unknown error after ``POISON_BUDGET`` attempts; the others
+are stored. A transient failure is raised, and ``BatchConsumer`` retries the write with backoff.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 from opentelemetry import trace
 from opentelemetry.trace import Link, NonRecordingSpan, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -18,6 +23,7 @@ from pydantic import ValidationError
 from satupintu_shared.broker import DeadLetters
 from satupintu_shared.envelope import JSON, SPECVERSION, InvalidEvent, decode
 from satupintu_shared.events import LIFECYCLE_EVENTS, Event
+from satupintu_shared.failures import POISON_BUDGET, Backoff, Failure, classify, describe
 
 from ..adapters.batch_consumer import Record, Write
 from ..adapters.event_store import EventStore
@@ -45,8 +51,6 @@ _USUAL_HEADERS = frozenset(
 
 EVENTS = Counter("satupintu_performance_events", "Lifecycle events ingested", ["result"])
 BATCH_SECONDS = Histogram("satupintu_performance_batch_seconds", "Time to store one batch")
-#: Data the database refuses although it passed validation: isolate it instead of retrying forever.
-POISON = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 
 
 class LifecycleIngest:
@@ -107,6 +111,10 @@ class LifecycleIngest:
                 out.append((record, self._decode(record)))
             except InvalidEvent as exc:
                 await self._dead_letters.send(record, reason=str(exc), group=self._group, kind="invalid")
+            except Exception as exc:
+                if classify(exc) is not Failure.PERMANENT:
+                    raise
+                await self._dead_letters.send(record, reason=describe(exc), group=self._group, kind="invalid")
         return out
 
     def _decode(self, record: Record) -> StoredEvent:
@@ -135,16 +143,32 @@ class LifecycleIngest:
             return 0
         try:
             return await self._store.store([s for _, s in pairs])
-        except POISON:
-            log.warning("a batch was refused by the database; storing its events one by one")
+        except Exception as exc:
+            if classify(exc) is Failure.TRANSIENT:
+                raise
+            log.warning("a batch was refused; storing its events one by one", extra={"error": describe(exc)})
         new = 0
         for record, stored in pairs:
-            try:
-                new += await self._store.store([stored])
-            except POISON as exc:
-                reason = f"database refused the event: {type(exc).__name__}: {exc}"
-                await self._dead_letters.send(record, reason=reason, group=self._group, kind="handler-error")
+            new += await self._store_one(record, stored)
         return new
+
+    async def _store_one(self, record: Record, stored: StoredEvent) -> int:
+        """Store one event; dead-letter it when it fails for itself (transient failures are raised)."""
+        backoff = Backoff()
+        for attempt in range(1, POISON_BUDGET + 1):
+            try:
+                return await self._store.store([stored])
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is Failure.TRANSIENT:
+                    raise
+                if failure is Failure.UNKNOWN and attempt < POISON_BUDGET:
+                    await backoff.wait()
+                    continue
+                reason = f"database refused the event: {describe(exc)}"
+                await self._dead_letters.send(record, reason=reason, group=self._group, kind="handler-error")
+                break
+        return 0
 
 
 def _decode_fast(record: Record) -> StoredEvent | None:
@@ -175,7 +199,8 @@ def _decode_fast(record: Record) -> StoredEvent | None:
     try:
         if raw_time:
             datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
-        event = model.model_validate_json(value)
+        # a reader: fields a newer producer added are ignored, not a reason to take the slow path
+        event = model.model_validate_json(value, extra="ignore")
     except (ValueError, ValidationError):
         return None
     return to_stored(

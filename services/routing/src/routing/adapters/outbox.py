@@ -15,12 +15,21 @@ guarantees and routing's credentials: acks=all, idempotent, zstd, linger): fasts
 costs more per event than the rest of routing's work. Each event gets one ``<topic> publish`` span (kind
 PRODUCER) in the context it was queued in, and its ``traceparent`` goes into the record headers (once:
 nothing else instruments it).
+
+Failures are classified once (``satupintu_shared.failures``). An event that can never be published
+(too large for the broker, a topic routing may not write, a row that no longer validates) is isolated:
+dead-lettered with the reason (a truncated copy when too large; kind ``publish-refused``) and its row
+deleted, so the events stored after it flow. The dead letter is written before the next event is sent,
+so a later event of the same request is never published before an earlier one is resolved. Any other
+failure leaves the rows that were not acknowledged in the outbox (the resolved ones are deleted) and is
+raised: the caller, or the next sweep, tries again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +41,10 @@ from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
+from satupintu_shared.broker import DeadLetter, dead_letter_of, write_dead_letter
 from satupintu_shared.envelope import encode
 from satupintu_shared.events import EVENT_TYPES, Event
+from satupintu_shared.failures import Failure, classify, describe
 from satupintu_shared.kafka_clients import create_producer
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.telemetry import context_of, current_traceparent
@@ -47,6 +58,10 @@ _INSERT_MANY = (
     "SELECT e, t, y, p::jsonb, tp FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
     "WITH ORDINALITY AS u(e, t, y, p, tp, n) ORDER BY n ON CONFLICT (event_id) DO NOTHING"
 )
+
+log = logging.getLogger(__name__)
+#: The dead letters' consumer group header: the relay is no consumer.
+RELAY = "routing-outbox"
 
 #: Bytes (uncompressed) of one producer batch per partition.
 MAX_BATCH_BYTES = 512 * 1024
@@ -179,16 +194,24 @@ class OutboxRelay:
         """
         if not events:
             return
-        await self.send(events)
-        await self._pool.execute(
-            "DELETE FROM routing.outbox WHERE event_id = ANY($1::text[])", [e.event_id for e in events]
-        )
+        resolved, error = await self.send(events)
+        if resolved:
+            await self._pool.execute(
+                "DELETE FROM routing.outbox WHERE event_id = ANY($1::text[])", [e.event_id for e in resolved]
+            )
+        if error is not None:
+            raise error
 
-    async def send(self, events: Sequence[Pending]) -> None:
-        """Send ``events`` in order without waiting in between; return once the broker acknowledged all."""
+    async def send(self, events: Sequence[Pending]) -> tuple[list[Pending], Exception | None]:
+        """Send ``events`` in order without waiting in between; return once the broker acknowledged all.
+
+        Returns the events resolved (published, or dead-lettered because they can never be published)
+        and the first other failure (None if there was none): the events it left are not resolved.
+        """
         if self._producer is None:
             raise RuntimeError("the outbox relay is not started")
-        futures = []
+        futures: list[tuple[Pending, asyncio.Future[Any]]] = []
+        resolved: list[Pending] = []
         for e in events:
             span = self._tracer.start_span(
                 f"{e.topic} publish",
@@ -207,12 +230,67 @@ class OutboxRelay:
                 future = await self._producer.send(
                     e.topic, e.value, key=e.key, headers=[(k, v.encode()) for k, v in headers.items()]
                 )
+            except Exception as exc:
+                _end(span, exc)
+                if classify(exc) is not Failure.PERMANENT:
+                    return await self._settle(futures, resolved, exc)
+                await self._dead_letter(e, exc)  # before the next event is sent: order per request holds
+                resolved.append(e)
+                continue
             except BaseException as exc:
                 _end(span, exc)
                 raise
             future.add_done_callback(lambda f, s=span: _end(s, None if f.cancelled() else f.exception()))
-            futures.append(future)
-        await asyncio.gather(*futures)
+            futures.append((e, future))
+        return await self._settle(futures, resolved, None)
+
+    async def _settle(
+        self,
+        futures: list[tuple[Pending, asyncio.Future[Any]]],
+        resolved: list[Pending],
+        error: Exception | None,
+    ) -> tuple[list[Pending], Exception | None]:
+        """Wait for the sends in flight; dead-letter those refused for themselves."""
+        results = await asyncio.gather(*(f for _, f in futures), return_exceptions=True)
+        for (e, _), result in zip(futures, results, strict=True):
+            if not isinstance(result, BaseException):
+                resolved.append(e)
+            elif isinstance(result, Exception) and classify(result) is Failure.PERMANENT:
+                await self._dead_letter(e, result)
+                resolved.append(e)
+            elif isinstance(result, Exception):
+                error = error or result
+            else:
+                raise result
+        return resolved, error
+
+    async def _dead_letter(self, event: Pending, exc: BaseException) -> None:
+        """Dead-letter an event that can never be published (retried until the dead letter is written)."""
+        producer = self._producer
+        assert producer is not None
+        letter = dead_letter_of(
+            event.value,
+            event.key,
+            [(k, v.encode()) for k, v in event.headers.items()],
+            reason=f"could not be published: {describe(exc)}",
+            topic=event.topic,
+            partition=-1,
+            offset=-1,
+            group=RELAY,
+            kind="publish-refused",
+        )
+
+        async def publish(letter: DeadLetter) -> None:
+            headers = [(k, v.encode()) for k, v in letter.headers.items()]
+            await producer.send_and_wait(
+                self._settings.topics.deadletter, letter.value, key=letter.key, headers=headers
+            )
+
+        await write_dead_letter(publish, letter)
+        log.error(
+            "an outbox event could not be published; dead-lettered",
+            extra={"topic": event.topic, "event_id": event.event_id, "error": describe(exc)[:300]},
+        )
 
     async def _publish_stored(self, where: str, arg: object) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -222,16 +300,45 @@ class OutboxRelay:
                 "ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED",
                 arg,
             )
-            if rows:
-                await self.send([self._stored(row) for row in rows])
-                await conn.execute(
-                    "DELETE FROM routing.outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
-                )
+            if not rows:
+                return 0
+            pending: list[Pending] = []
+            seqs: dict[str, int] = {}
+            for row in rows:
+                stored = await self._stored_or_dead_letter(row)
+                seqs[row["event_id"]] = row["seq"]
+                if stored is not None:
+                    pending.append(stored)
+            dead = [row["seq"] for row in rows if row["event_id"] not in {e.event_id for e in pending}]
+            resolved, error = await self.send(pending)
+            await conn.execute(
+                "DELETE FROM routing.outbox WHERE seq = ANY($1::bigint[])",
+                dead + [seqs[e.event_id] for e in resolved],
+            )
+        if error is not None:
+            raise error
         return len(rows)
+
+    async def _stored_or_dead_letter(self, row: asyncpg.Record) -> Pending | None:
+        """The row's event, or None once it was dead-lettered because it no longer validates."""
+        try:
+            return self._stored(row)
+        except (KeyError, ValueError) as exc:
+            raw = Pending(
+                event_id=row["event_id"],
+                topic=row["topic"],
+                event_type=row["event_type"],
+                key=None,
+                value=str(row["payload"]).encode(),
+                headers={"ce_id": row["event_id"], "ce_type": row["event_type"]},
+                traceparent=row["traceparent"],
+            )
+            await self._dead_letter(raw, exc)
+            return None
 
     def _stored(self, row: asyncpg.Record) -> Pending:
         # jsonb does not keep the text as written: validate and encode again, as when it was queued.
-        event: Any = EVENT_TYPES[row["event_type"]].model_validate(json.loads(row["payload"]))
+        event: Any = EVENT_TYPES[row["event_type"]].read(json.loads(row["payload"]))
         value, headers = encode(event, source=self.source, event_id=row["event_id"])
         subject = headers.get("ce_subject")
         return Pending(

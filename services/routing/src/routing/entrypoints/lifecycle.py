@@ -7,9 +7,13 @@ redelivers the batch, which the idempotent handler turns into no change (and re-
 - Only ``RequestSubmitted`` is acted on; routing's own events and everyone else's are skipped.
 - A record that is not a valid CloudEvent or ``RequestSubmitted`` is dead-lettered (kind ``invalid``),
   one that cannot be decided is dead-lettered (kind ``handler-error``); the rest of the batch goes on.
-- When the database or the broker fails, the batch is retried as a whole after a pause; when the
-  database refuses the batch for another reason, its records are handled one by one, and a record
-  that fails ``MAX_HANDLER_ATTEMPTS`` times is dead-lettered (kind ``handler-error``).
+- Failures are classified once (``satupintu_shared.failures``). A transient one (the database or the
+  broker away) retries the batch as a whole with ``Backoff``, dead-lettering nothing. Any other
+  failure of the batch handles its records one by one: a record failing permanently (data the
+  database refuses, …) is dead-lettered at once, one failing with an unknown error after
+  ``POISON_BUDGET`` attempts (kind ``handler-error``); the others are stored.
+- A failed publish of routing's own events is the outbox relay's to resolve (it isolates the event
+  that can never be published): for this consumer, any broker error is transient.
 - Each record read is a ``<topic> process`` span (kind CONSUMER) that continues the record's
   ``traceparent``, with the attributes faststream's consume spans carry
   (``satupintu_shared.kafka_telemetry``): a request stays one trace, and an event routing publishes is
@@ -25,16 +29,16 @@ import logging
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
 from satupintu_shared.background import BackgroundLoop
-from satupintu_shared.broker import MAX_HANDLER_ATTEMPTS, DeadLetters
+from satupintu_shared.broker import DeadLetters
 from satupintu_shared.envelope import InvalidEvent, decode
 from satupintu_shared.events import RequestSubmitted
+from satupintu_shared.failures import POISON_BUDGET, Backoff, Failure, classify, describe
 from satupintu_shared.kafka_clients import create_consumer
 from satupintu_shared.kafka_telemetry import CONSUMER_GROUP, DESTINATION, KAFKA_CONSUMER_GROUP, OPERATION_TYPE
 from satupintu_shared.settings import KafkaSettings
@@ -45,17 +49,13 @@ from ..service.submitted import Submitted, route_submitted
 log = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes | None, bytes | None]
-#: Errors of the database or the broker themselves: the batch is retried, nothing is dead-lettered.
-TRANSIENT = (
-    OSError,
-    TimeoutError,
-    KafkaError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.TransactionRollbackError,
-)
+
+
+def _failure(exc: BaseException) -> Failure:
+    """``classify``, except that every broker error is transient here (see the module docstring)."""
+    return Failure.TRANSIENT if isinstance(exc, KafkaError) else classify(exc)
+
+
 _TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
 
@@ -80,6 +80,7 @@ class LifecycleConsumer(BackgroundLoop):
         super().__init__(deps.topics.lifecycle)
         self._max_records = max_records
         self._retry_delay = retry_delay
+        self._backoff = Backoff()
         self._tracer = trace.get_tracer("routing.lifecycle", tracer_provider=tracer_provider)
         self._topic_found = False
 
@@ -137,35 +138,48 @@ class LifecycleConsumer(BackgroundLoop):
                     await self._one_by_one(records)
                 else:
                     await self._process(records)
+                self._backoff.reset()
                 return True
             except asyncio.CancelledError:
                 raise
-            except TRANSIENT as exc:
+            except Exception as exc:
+                if _failure(exc) is not Failure.TRANSIENT:
+                    log.exception(
+                        "batch failed; handling its records one by one", extra={"topic": self._topic}
+                    )
+                    isolate = True
+                    continue
                 log.warning(
                     "batch failed on the database or the broker; retrying",
-                    extra={"topic": self._topic, "records": len(records), "error": type(exc).__name__},
+                    extra={"topic": self._topic, "records": len(records), "error": describe(exc)[:300]},
                 )
-                await self._pause()
-            except Exception:
-                log.exception("batch failed; handling its records one by one", extra={"topic": self._topic})
-                isolate = True
+                await self._backoff.wait(self._stopping)
         return False
 
     async def _one_by_one(self, records: Sequence[Record]) -> None:
-        """Isolate the record the database refuses: each alone, dead-lettered after repeated failures."""
+        """Isolate the record the database refuses: each alone; a permanent failure is dead-lettered at
+        once, an unknown one after ``POISON_BUDGET`` attempts, a transient one retries the batch."""
         for record in records:
-            for attempt in range(1, MAX_HANDLER_ATTEMPTS + 1):
+            backoff = Backoff()
+            for attempt in range(1, POISON_BUDGET + 1):
                 try:
                     await self._process([record])
                     break
-                except (asyncio.CancelledError, *TRANSIENT):
-                    raise  # back to retrying the batch; what is done is deduplicated
+                except asyncio.CancelledError:
+                    raise
                 except Exception as exc:
-                    if attempt < MAX_HANDLER_ATTEMPTS:
+                    failure = _failure(exc)
+                    if failure is Failure.TRANSIENT:
+                        raise  # back to retrying the batch; what is done is deduplicated
+                    if failure is Failure.UNKNOWN and attempt < POISON_BUDGET:
                         log.exception("handler failed; retrying", extra={"topic": record.topic})
+                        await backoff.wait(self._stopping)
                         continue
-                    reason = f"handler failed {MAX_HANDLER_ATTEMPTS} times: {type(exc).__name__}: {exc}"
+                    reason = describe(exc)
+                    if failure is Failure.UNKNOWN:
+                        reason = f"handler failed {POISON_BUDGET} times: {type(exc).__name__}: {exc}"
                     await self._dead_letter(record, reason, kind="handler-error", span=None)
+                    break
 
     async def _process(self, records: Sequence[Record]) -> None:
         items: list[Submitted] = []
@@ -258,6 +272,7 @@ class LifecycleConsumer(BackgroundLoop):
         """Commit the position of every assigned partition: everything ``getmany`` returned is handled."""
         try:
             await consumer.commit()
+            self._made_progress()
             return True
         except (CommitFailedError, IllegalStateError, KafkaError):
             # The group rebalanced: the new owner gets these records again and deduplicates them.
