@@ -10,6 +10,8 @@ from satupintu_shared.operator_auth import OperatorAuthSettings
 from satupintu_shared.operator_auth.tokens import PLACEHOLDERS
 from satupintu_shared.settings import ServiceSettings
 
+from .domain.bounds import MAX_ITEM_BYTES_LIMIT, Bounds
+
 
 class Settings(ServiceSettings, OperatorAuthSettings):
     """Configuration of the intake service (operator credentials: ``OperatorAuthSettings``)."""
@@ -34,6 +36,21 @@ class Settings(ServiceSettings, OperatorAuthSettings):
     retry_after_seconds: int = Field(default=2, ge=1, alias="INTAKE_RETRY_AFTER_SECONDS")
     max_body_bytes: int = Field(default=65_536, ge=1024, alias="INTAKE_MAX_BODY_BYTES")
     max_batch_body_bytes: int = Field(default=8_388_608, ge=1024, alias="INTAKE_MAX_BATCH_BODY_BYTES")
+    max_text_field_chars: int = Field(
+        default=4000,
+        ge=1,
+        le=MAX_ITEM_BYTES_LIMIT // 4,
+        alias="INTAKE_MAX_TEXT_FIELD_CHARS",
+        description="Longest free-text field (description, attribute values without a catalog max_length, "
+        "an agency's note and reason)",
+    )
+    max_item_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=MAX_ITEM_BYTES_LIMIT,
+        alias="INTAKE_MAX_ITEM_BYTES",
+        description="Largest submission (compact JSON), below the broker's 1 MiB record limit with headroom",
+    )
     open311_api_keys: str = Field(
         default="",
         alias="INTAKE_OPEN311_API_KEYS",
@@ -58,6 +75,10 @@ class Settings(ServiceSettings, OperatorAuthSettings):
         validation_alias=AliasChoices("SATUPINTU_ADMIN_TOKEN", "INTAKE_ADMIN_TOKEN"),
         description="SATUPINTU_ADMIN_TOKEN (alias INTAKE_ADMIN_TOKEN): a raw token of role administrator",
     )
+
+    def bounds(self) -> Bounds:
+        """The size bounds every door enforces."""
+        return Bounds(self.max_text_field_chars, self.max_item_bytes)
 
     def open311_keys(self) -> frozenset[str]:
         """The Open311 api_keys configured (the file is read now). ``ValueError`` (start-up stops) for an

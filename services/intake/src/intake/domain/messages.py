@@ -57,6 +57,24 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
     "min_value": {EN: "must be at least {limit}", ID: "paling kecil {limit}"},
     "max_value": {EN: "must be at most {limit}", ID: "paling besar {limit}"},
     "invalid": {EN: "is invalid ({detail})", ID: "tidak valid ({detail})"},
+    "invalid_unicode": {
+        EN: "contains a lone surrogate (not valid Unicode text)",
+        ID: "berisi surrogate tunggal (bukan teks Unicode yang valid)",
+    },
+    "control_character": {
+        EN: "contains a control character (only tab and line breaks are allowed)",
+        ID: "berisi karakter kontrol (hanya tab dan pergantian baris yang diizinkan)",
+    },
+    "number_too_long": {
+        EN: "is a number too long to read (at most {max} characters)",
+        ID: "angka terlalu panjang untuk dibaca (paling banyak {max} karakter)",
+    },
+    "number_too_large": {EN: "is too large a number", ID: "angkanya terlalu besar"},
+    "out_of_range": {EN: "must be between {min} and {max}", ID: "harus antara {min} dan {max}"},
+    "item_too_large": {
+        EN: "the submission is {size} bytes as JSON; at most {max} are allowed",
+        ID: "permohonan berukuran {size} byte sebagai JSON; paling banyak {max} byte",
+    },
     "reason_required": {
         EN: "is required when the status is {status}",
         ID: "wajib diisi bila statusnya {status}",
@@ -73,6 +91,11 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "malformed_json_detail": {
         EN: "the body is not valid JSON: {detail}",
         ID: "isi permintaan bukan JSON yang valid: {detail}",
+    },
+    "invalid_json_value": {EN: "Invalid value in JSON", ID: "Nilai JSON tidak valid"},
+    "invalid_json_value_detail": {
+        EN: "{count} value(s) of the body cannot be read; see errors",
+        ID: "{count} nilai dalam isi permintaan tidak dapat dibaca; lihat errors",
     },
     "unsupported_media_type": {EN: "Unsupported media type", ID: "Jenis media tidak didukung"},
     "unsupported_media_type_detail": {

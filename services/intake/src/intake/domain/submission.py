@@ -21,9 +21,9 @@ from satupintu_shared.catalog import Catalog, GovernmentLevel, Service
 from satupintu_shared.events import Applicant, Channel, RequestSubmitted
 
 from .attributes import check_attributes
+from .bounds import DEFAULT_BOUNDS, Bounds, item_bytes, token, unsafe_values
 from .messages import FieldError
 
-MAX_DESCRIPTION = 4000
 MAX_SHORT = 200
 # No ``submitted_by``: the submitting agency is what the door vouches for (the broker-enforced topic of
 # the Kafka ingress), never a field a client writes.
@@ -87,19 +87,27 @@ def validate_submission(
     lenient_attributes: bool = False,
     default_channel: Channel = Channel.WEB,
     submitted_by: str | None = None,
+    bounds: Bounds = DEFAULT_BOUNDS,
 ) -> tuple[Submission | None, list[FieldError]]:
     """The valid ``Submission``, or None and every field error found. ``submitted_by`` is the agency the
-    door vouches for (it must be in the catalog); a ``submitted_by`` field in ``raw`` is unknown."""
+    door vouches for (it must be in the catalog); a ``submitted_by`` field in ``raw`` is unknown.
+
+    Values no door accepts (lone surrogates, control characters, over-long numbers and keys) are reported
+    first and alone: the other checks would echo them back."""
     if not isinstance(raw, dict):
         return None, [FieldError(pointer or "/", "type_object")]
-    errors: list[FieldError] = []
+    errors = unsafe_values(raw, pointer)
+    if errors:
+        return None, errors
     for name in raw:
-        if name not in FIELDS and name not in extra_fields:
-            errors.append(FieldError(f"{pointer}/{name}", "unknown_field"))
+        if name in extra_fields:
+            _text(raw, name, pointer, errors, limit=MAX_SHORT)
+        elif name not in FIELDS:
+            errors.append(FieldError(f"{pointer}/{token(name)}", "unknown_field"))
     service_code = _text(raw, "service_code", pointer, errors, required=True, limit=MAX_SHORT)
     region_code = _region(raw, pointer, errors)
     applicant = _applicant(raw.get("applicant"), f"{pointer}/applicant", errors)
-    description = _text(raw, "description", pointer, errors, limit=MAX_DESCRIPTION) or ""
+    description = _text(raw, "description", pointer, errors, limit=bounds.max_text_field_chars) or ""
     channel = _channel(raw, pointer, errors, default_channel)
     submitted_by = _agency(submitted_by, pointer, errors, catalog)
     service = catalog.service(service_code) if service_code else None
@@ -113,7 +121,12 @@ def validate_submission(
                 {"service": service.code, "value": region_code},
             )
         )
-    attributes = _attributes(raw, service, pointer, errors, lenient_attributes)
+    attributes = _attributes(raw, service, pointer, errors, lenient_attributes, bounds)
+    size = item_bytes(raw)
+    if size > bounds.max_item_bytes:
+        errors.append(
+            FieldError(pointer or "/", "item_too_large", {"size": size, "max": bounds.max_item_bytes})
+        )
     if errors or not (service and region_code and applicant):
         return None, errors
     submission = Submission(
@@ -197,7 +210,9 @@ def _applicant(raw: Any, pointer: str, errors: list[FieldError]) -> Applicant | 
         errors.append(FieldError(pointer, "type_object"))
         return None
     count = len(errors)
-    errors.extend(FieldError(f"{pointer}/{n}", "unknown_field") for n in raw if n not in APPLICANT_FIELDS)
+    errors.extend(
+        FieldError(f"{pointer}/{token(n)}", "unknown_field") for n in raw if n not in APPLICANT_FIELDS
+    )
     values = {
         name: _text(raw, name, pointer, errors, limit=limit, required=name in ("nik", "name"))
         for name, limit in APPLICANT_FIELDS.items()
@@ -238,7 +253,12 @@ def _agency(value: str | None, pointer: str, errors: list[FieldError], catalog: 
 
 
 def _attributes(
-    raw: dict[str, Any], service: Service | None, pointer: str, errors: list[FieldError], lenient: bool
+    raw: dict[str, Any],
+    service: Service | None,
+    pointer: str,
+    errors: list[FieldError],
+    lenient: bool,
+    bounds: Bounds,
 ) -> dict[str, Any]:
     value = raw.get("attributes", {})
     if value is None:
@@ -248,6 +268,12 @@ def _attributes(
         return {}
     if service is None:
         return {}
-    typed, problems = check_attributes(value, service, pointer=f"{pointer}/attributes", lenient=lenient)
+    typed, problems = check_attributes(
+        value,
+        service,
+        pointer=f"{pointer}/attributes",
+        lenient=lenient,
+        max_text=bounds.max_text_field_chars,
+    )
     errors.extend(problems)
     return typed

@@ -24,6 +24,7 @@ from satupintu_shared.operator_auth import Role, require_role
 from ..adapters.api_keys import KeyInfo
 from ..adapters.kafka import BrokerUnavailable, Outgoing
 from ..domain.api_keys import parse_key, valid_key_id
+from ..domain.bounds import Bounds, text_problem
 from ..domain.messages import FieldError
 from ..domain.tracking import parse_tracking_number
 from ..service_layer.submit import EVENT_NAMESPACE
@@ -62,7 +63,7 @@ async def report_status(
         agency = await _authenticated_agency(request, services)
         span.set_attribute("satupintu.agency_code", agency)
         raw = await read_json(request, services.settings.max_body_bytes)
-        report = _report(raw)
+        report = _report(raw, services.settings.bounds())
         tracking_number = _tracking_number(report.tracking_number)
         span.set_attribute("satupintu.tracking_number", tracking_number)
         known, assignee = await services.status.assignee(tracking_number)
@@ -120,6 +121,7 @@ async def create_key(agency_code: str, services: ServicesDep) -> JSONResponse:
 @admin_router.get("/agencies/{agency_code}/keys")
 async def list_keys(agency_code: str, services: ServicesDep) -> dict[str, Any]:
     """The agency's keys (revoked ones too), never their secrets."""
+    _plausible_agency(agency_code)
     keys = await services.keys.list(agency_code)
     if not keys:
         _known_agency(services, agency_code)
@@ -129,6 +131,7 @@ async def list_keys(agency_code: str, services: ServicesDep) -> dict[str, Any]:
 @admin_router.delete("/agencies/{agency_code}/keys/{key_id}", status_code=204)
 async def revoke_key(agency_code: str, key_id: str, services: ServicesDep) -> Response:
     """Revoke a key at once (idempotent: revoking a revoked key is 204 too)."""
+    _plausible_agency(agency_code)
     if not valid_key_id(key_id) or not await services.keys.revoke(agency_code, key_id):
         raise ProblemError(
             404, "not_found", detail_key="unknown_key_detail", agency=agency_code, value=key_id[:40]
@@ -162,14 +165,30 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _report(raw: Any) -> StatusReportIn:
+def _report(raw: Any, bounds: Bounds) -> StatusReportIn:
     try:
         report = StatusReportIn.model_validate(raw)
     except ValidationError as exc:
         raise validation_problem(pydantic_errors(exc.errors(include_url=False))) from exc
+    errors = _text_errors(report, bounds)
+    if errors:
+        raise validation_problem(errors)
     if report.status in NEEDS_REASON and not (report.reason or "").strip():
         raise validation_problem([FieldError("/reason", "reason_required", {"status": report.status})])
     return report
+
+
+def _text_errors(report: StatusReportIn, bounds: Bounds) -> list[FieldError]:
+    # The same text bounds as a submission's: no control characters, at most the free-text length.
+    errors = []
+    for name in ("tracking_number", "note", "reason"):
+        value = getattr(report, name)
+        code = text_problem(value) if value else None
+        if code:
+            errors.append(FieldError(f"/{name}", code))
+        elif value and len(value) > bounds.max_text_field_chars:
+            errors.append(FieldError(f"/{name}", "too_long", {"max": bounds.max_text_field_chars}))
+    return errors
 
 
 def _tracking_number(raw: str) -> str:
@@ -177,6 +196,12 @@ def _tracking_number(raw: str) -> str:
     if parsed.canonical is None:
         raise ProblemError(404, "not_found", detail_key=f"tn_{parsed.problem}", value=raw[:40])
     return parsed.canonical
+
+
+def _plausible_agency(agency_code: str) -> None:
+    # A code the database could refuse (a NUL byte) or that no catalog holds is unknown: 404, never 5xx.
+    if len(agency_code) > 64 or text_problem(agency_code):
+        raise ProblemError(404, "not_found", detail_key="unknown_agency_detail", value=agency_code[:64])
 
 
 def _known_agency(services: Services, agency_code: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from satupintu_shared.events import SurveyAnswers
 from satupintu_shared.telemetry import current_trace_id
 
+from ..domain.bounds import token
 from ..domain.messages import FieldError
 from ..domain.tracking import parse_tracking_number
 from ..service_layer.submit import CatalogUnavailable, Door, Item, Outcome
@@ -71,7 +73,8 @@ async def submit(request: Request) -> JSONResponse:
             )
         raw = await read_json(request, services.settings.max_body_bytes)
         key = f"http:{idempotency_key}" if idempotency_key else None
-        outcome = await _submit(services, [Item(raw, key)], HTTP_DOOR)
+        door = replace(HTTP_DOOR, bounds=services.settings.bounds())
+        outcome = await _submit(services, [Item(raw, key)], door)
         result = _single(outcome[0], services.settings.retry_after_seconds)
         return FastJSONResponse(
             result,
@@ -89,14 +92,15 @@ async def submit_batch(request: Request) -> FastJSONResponse:
     services: Services = request.app.state.services
     lang = language(request)
     with server_span(request, "POST /v1/requests:batch"):
-        raw = await read_json(request, services.settings.max_batch_body_bytes)
+        # Unreadable values are refused per item, so that one bad item does not sink the others.
+        raw = await read_json(request, services.settings.max_batch_body_bytes, whole=False)
         items = raw.get("items") if isinstance(raw, dict) else None
         errors = _batch_shape(raw, items)
         if errors:
             raise validation_problem(errors)
         assert isinstance(items, list)
         batch = [_batch_item(i, entry) for i, entry in enumerate(items)]
-        outcomes = await _submit(services, batch, BATCH_DOOR)
+        outcomes = await _submit(services, batch, replace(BATCH_DOOR, bounds=services.settings.bounds()))
         results = [_item_result(i, o, lang) for i, o in enumerate(outcomes)]
         accepted = sum(1 for o in outcomes if o.kind in ("accepted", "replayed"))
         return FastJSONResponse(
@@ -202,7 +206,7 @@ def _item_result(index: int, outcome: Outcome, lang: str) -> dict[str, Any]:
 def _batch_shape(raw: Any, items: Any) -> list[FieldError]:
     if not isinstance(raw, dict):
         return [FieldError("/", "type_object")]
-    errors = [FieldError(f"/{name}", "unknown_field") for name in raw if name != "items"]
+    errors = [FieldError(f"/{token(name)}", "unknown_field") for name in raw if name != "items"]
     if items is None:
         errors.append(FieldError("/items", "required"))
     elif not isinstance(items, list):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +23,7 @@ from lokal import wilayah
 
 from ..adapters.status_store import StatusRow
 from ..domain import open311 as o311
+from ..domain.bounds import MAX_DATE, MIN_DATE, bounded_date, text_problem
 from ..domain.messages import EN
 from ..domain.tracking import parse_tracking_number
 from ..service_layer.submit import CatalogUnavailable, Door, Item
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 DOOR = Door("open311", lenient_attributes=True, extra_fields=frozenset())
 FORMATS = {"json", "xml"}
+MAX_IDEMPOTENCY_KEY = 200
 
 
 class Open311Error(Exception):
@@ -105,8 +108,11 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
             raise Open311Error(403, fmt, "api_key is missing or not valid")
         doc = o311.form_to_submission(form, _region(dict(form), fmt))
         key = request.headers.get("idempotency-key")
+        if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+            raise Open311Error(400, fmt, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
+        door = replace(DOOR, bounds=services.settings.bounds())
         try:
-            outcome = await services.submitter.submit(Item(doc, f"http:{key}" if key else None), DOOR)
+            outcome = await services.submitter.submit(Item(doc, f"http:{key}" if key else None), door)
         except CatalogUnavailable as exc:
             raise Open311Error(503, fmt, "the service catalog is not loaded yet; retry later") from exc
         if outcome.kind == "invalid":
@@ -133,11 +139,15 @@ async def list_requests(fmt: str, request: Request, services: ServicesDep) -> Re
     ids = [t for t in (q.get("service_request_id") or "").split(",") if t.strip()]
     canonical = [c for c in (parse_tracking_number(t).canonical for t in ids) if c]
     start, end = _date(q.get("start_date"), fmt), _date(q.get("end_date"), fmt)
+    service_code = q.get("service_code") or None
+    if service_code is not None and (len(service_code) > 200 or text_problem(service_code)):
+        # PostgreSQL refuses a NUL byte: refuse every control character here, never a 5xx later.
+        raise Open311Error(400, fmt, "service_code: not a service code")
     if not ids and start is None and end is None:
         start = datetime.now(UTC) - timedelta(days=90)  # the spec's default window
     rows = await services.status.search(
         tracking_numbers=canonical if ids else None,
-        service_code=q.get("service_code") or None,
+        service_code=service_code,
         statuses=o311.statuses_for(q.get("status")),
         start=start,
         end=end,
@@ -236,6 +246,9 @@ def _date(raw: str | None, fmt: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
         raise Open311Error(400, fmt, f"{raw[:40]!r} is not a w3c datetime") from exc
+    # Bounded before it reaches the database (which cannot hold a year 0 that an offset produces).
+    if not bounded_date(value.date()):
+        raise Open311Error(400, fmt, f"dates must be between {MIN_DATE} and {MAX_DATE}")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

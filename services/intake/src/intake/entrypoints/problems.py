@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from satupintu_shared.http import problem
 
+from ..domain import bounds
 from ..domain.messages import FieldError, pick_language, text
 
 TYPE_BASE = "https://satupintu.id/problems/"
@@ -60,8 +59,15 @@ def language(request: Request) -> str:
     return pick_language(request.headers.get("accept-language"))
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The JSON body, or a problem: 415 wrong content type, 413 over ``limit`` bytes, 400 malformed."""
+#: What no JSON reader downstream can take: refused for the whole body with 400.
+UNREADABLE = frozenset({"invalid_unicode", "number_too_long"})
+
+
+async def read_json(request: Request, limit: int, *, whole: bool = True) -> Any:
+    """The JSON body, or a problem: 415 wrong content type, 413 over ``limit`` bytes, 400 malformed.
+
+    With ``whole``, a lone surrogate or an over-long number anywhere is a 400 naming the field; without
+    (the batch), they are left for each item's validation (``TooLongNumber`` stands for such a number)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise ProblemError(
@@ -79,15 +85,23 @@ async def read_json(request: Request, limit: int) -> Any:
         if len(body) > limit:
             raise _too_large(limit)
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass  # orjson refuses a few things the standard library reads (NaN, integers over 64 bits)
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        doc = bounds.loads(body)
+    except (ValueError, RecursionError) as exc:
         raise ProblemError(
-            400, "malformed_json", detail_key="malformed_json_detail", detail=str(exc)
+            400, "malformed_json", detail_key="malformed_json_detail", detail=str(exc)[:200]
         ) from exc
+    if whole:
+        unreadable = [e for e in bounds.unsafe_values(doc) if e.code in UNREADABLE]
+        if unreadable:
+            raise unreadable_problem(unreadable)
+    return doc
+
+
+def unreadable_problem(errors: Sequence[FieldError]) -> ProblemError:
+    """400 naming each value of the body that cannot be read (lone surrogates, over-long numbers)."""
+    return ProblemError(
+        400, "invalid_json_value", detail_key="invalid_json_value_detail", errors=errors, count=len(errors)
+    )
 
 
 def _too_large(limit: int) -> ProblemError:
@@ -105,6 +119,8 @@ def pydantic_errors(errors: Iterable[Any], *, skip: int = 0) -> list[FieldError]
         code, params = _CODES.get(kind, "invalid"), {"detail": err.get("msg", "")}
         if kind in ("greater_than_equal", "less_than_equal"):
             params = {"limit": ctx.get("ge", ctx.get("le"))}
+        elif kind == "string_too_long":
+            params = {"max": ctx.get("max_length")}
         result.append(FieldError(pointer, code, params))
     return result
 
@@ -116,6 +132,8 @@ _CODES = {
     "less_than_equal": "max_value",
     "int_type": "type_integer",
     "int_parsing": "type_integer",
+    "int_parsing_size": "number_too_large",
+    "string_too_long": "too_long",
     "string_type": "type_string",
     "model_type": "type_object",
     "dict_type": "type_object",
