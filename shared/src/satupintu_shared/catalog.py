@@ -9,9 +9,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from .events import AgencyCode, Contract, RegionCode
+from .events import MAX_ITEMS, AgencyCode, Contract, RegionCode, ShortText, Text, Timestamp
+
+#: Enough for every region of Indonesia, agency and service; a larger catalog is a mistake.
+MAX_ENTRIES = 100_000
 
 CATALOG_KEY = "catalog"
 
@@ -51,52 +54,56 @@ class AttributeSpec(Contract):
     """One typed field of a service's form (also what an Open311 service definition shows)."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-    description: str = ""
+    description: Text = ""
     datatype: Literal["string", "text", "number", "integer", "boolean", "date", "singlevaluelist"] = "string"
     required: bool = False
-    values: list[str] = Field(default_factory=list, description="Allowed values, for singlevaluelist.")
-    max_length: int | None = None
+    values: list[ShortText] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Allowed values, for singlevaluelist."
+    )
+    max_length: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class EscalationPolicy(Contract):
     """What happens when the assigned agency misses its deadline."""
 
     enabled: bool = True
-    extra_working_days: int = Field(default=3, ge=1, description="New deadline given to the parent agency.")
-    max_levels: int = Field(default=3, ge=0)
+    extra_working_days: int = Field(
+        default=3, ge=1, le=365, description="New deadline given to the parent agency."
+    )
+    max_levels: int = Field(default=3, ge=0, le=100)
 
 
 class Service(Contract):
     """A public service with its published standard (standar pelayanan)."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
-    name: str
-    description: str = ""
+    name: ShortText
+    description: Text = ""
     owning_level: GovernmentLevel
     sla_working_days: int = Field(ge=1, le=365)
-    attributes: list[AttributeSpec] = Field(default_factory=list)
+    attributes: list[AttributeSpec] = Field(default_factory=list, max_length=MAX_ITEMS)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class Agency(Contract):
     """A government agency (instansi / OPD / unit) with its authority."""
 
     code: AgencyCode
-    name: str
+    name: ShortText
     level: AgencyLevel
     government_level: GovernmentLevel
     parent: AgencyCode | None = None
-    jurisdiction: list[RegionCode] = Field(default_factory=list)
+    jurisdiction: list[RegionCode] = Field(default_factory=list, max_length=MAX_ENTRIES)
     time_zone: TimeZone = TimeZone.WIB
-    services: list[str] = Field(default_factory=list)
+    services: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class Catalog(Contract):
     """Everything routing needs to decide authority, and intake needs to validate."""
 
-    agencies: list[Agency] = Field(default_factory=list)
-    services: list[Service] = Field(default_factory=list)
+    agencies: list[Agency] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    services: list[Service] = Field(default_factory=list, max_length=MAX_ENTRIES)
 
     def service(self, code: str) -> Service | None:
         """The service with ``code``, if the catalog has it."""
@@ -111,7 +118,7 @@ class CatalogApplied(Contract):
     """The record on the catalog topic: a whole, validated catalog and its version."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.catalog.applied.v1"
-    version: int = Field(ge=1)
-    applied_at: AwareDatetime
+    version: int = Field(ge=1, le=2**31 - 1)
+    applied_at: Timestamp
     catalog: Catalog
-    digest: str = Field(description="sha256 of the catalog's canonical JSON")
+    digest: str = Field(max_length=128, description="sha256 of the catalog's canonical JSON")

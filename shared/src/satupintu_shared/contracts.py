@@ -6,13 +6,16 @@ then grouped into one channel per topic (one message per CloudEvents type) and g
 cannot know: the CloudEvents binary-mode headers, the Kafka key and the ``{agency_code}`` parameter.
 
 Regenerate ``docs/asyncapi.yaml`` and ``docs/schemas/`` with ``uv run python -m satupintu_shared.contracts``;
-``--check`` only compares (a test does the same).
+``--check`` only compares (a test does the same). ``--release`` also records the schemas as released in
+``docs/schemas/baseline/``: later versions must stay readable by what was built on them (a test runs
+``schema_compat`` against that copy).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -34,7 +37,8 @@ from .events import (
     SubmissionReceipt,
     SubmissionRequested,
 )
-from .schema import write_json_schemas
+from .schema import json_schemas, write_json_schemas
+from .schema_compat import breaking_changes_between, load_schemas
 from .topics import Topics
 
 VERSION = "1.0.0"
@@ -173,18 +177,38 @@ def stale_contracts(docs: Path) -> list[str]:
     return problems
 
 
+def baseline_directory(docs: Path) -> Path:
+    """Where the schemas of the last release are kept (compared by ``incompatible_changes``)."""
+    return docs / "schemas" / "baseline"
+
+
+def incompatible_changes(docs: Path) -> list[str]:
+    """What in the schemas generated from the code breaks readers of the released ones in ``docs``."""
+    return breaking_changes_between(load_schemas(baseline_directory(docs)), json_schemas())
+
+
+def release_baseline(docs: Path) -> list[Path]:
+    """Record the generated schemas as the released ones (the baseline); returns the files written."""
+    baseline = baseline_directory(docs)
+    shutil.rmtree(baseline, ignore_errors=True)
+    return write_json_schemas(baseline)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Regenerate (or, with ``--check``, verify) the contract files."""
     parser = argparse.ArgumentParser(prog="python -m satupintu_shared.contracts", description=__doc__)
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="output directory (default: docs)")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
+    parser.add_argument(
+        "--release", action="store_true", help="also record the schemas as released (docs/schemas/baseline/)"
+    )
     args = parser.parse_args(argv)
     if args.check:
-        problems = stale_contracts(args.docs)
+        problems = stale_contracts(args.docs) + incompatible_changes(args.docs)
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
-    for path in write_contracts(args.docs):
+    for path in write_contracts(args.docs) + (release_baseline(args.docs) if args.release else []):
         print(path)
     return 0
 

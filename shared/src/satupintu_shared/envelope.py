@@ -45,12 +45,16 @@ class Envelope:
     extensions: dict[str, str] = field(default_factory=dict)
 
     def parse(self, model: builtins.type[M] | None = None) -> M:
-        """Validate the data as ``model`` (default: the model registered for this event type)."""
+        """Validate the data as ``model`` (default: the model registered for this event type).
+
+        A tolerant reader: fields this version does not know are ignored (also in nested objects), so
+        a producer may add an optional field without breaking older consumers; every other rule holds.
+        """
         target = model or ALL_TYPES.get(self.type)
         if target is None:
             raise InvalidEvent(f"unknown event type {self.type!r}")
         try:
-            return target.model_validate(self.data)  # type: ignore[return-value]
+            return target.model_validate(self.data, extra="ignore")  # type: ignore[return-value]
         except ValidationError as exc:
             raise InvalidEvent(f"invalid {self.type} data: {_summarise(exc)}") from exc
 
@@ -151,7 +155,7 @@ def _json(value: bytes | None) -> Any:
         raise InvalidEvent("empty message value")
     try:
         return json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to parse (int digit limit)
         raise InvalidEvent(f"value is not valid JSON: {exc}") from exc
 
 

@@ -8,15 +8,45 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 TrackingNumber = Annotated[str, StringConstraints(min_length=4, max_length=32, pattern=r"^[A-Z0-9-]+$")]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")]
 OfficerId = Annotated[str, StringConstraints(pattern=r"^\d{18}$")]
 SurveyScore = Annotated[int, Field(ge=1, le=4)]
+
+#: Bounds of free text in every contract (the doors refuse longer input with a field error first).
+MAX_TEXT = 4000
+MAX_SHORT = 200
+MAX_ITEMS = 1000
+#: Earliest and latest instant any contract accepts: a timestamp outside is a bug or an attack.
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+ServiceCode = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+Hop = Annotated[int, Field(ge=0, le=100)]
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year - 1}")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    Field(
+        json_schema_extra={
+            "formatMinimum": "2000-01-01T00:00:00Z",
+            "formatExclusiveMaximum": "2100-01-01T00:00:00Z",
+        }
+    ),
+]
 
 
 class RequestStatus(StrEnum):
@@ -45,18 +75,27 @@ class Channel(StrEnum):
 
 
 class Contract(BaseModel):
-    """Base of every contract model: strict about unknown fields, immutable."""
+    """Base of every contract model: immutable, and strict about unknown fields when our code builds one.
+
+    Readers are tolerant: ``read`` (and ``Envelope.parse``) ignore fields this version does not know, so a
+    producer that adds an optional field never breaks an older consumer during a rolling deploy.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     #: The CloudEvents ``type`` of messages carrying this model (empty for parts of messages).
     EVENT_TYPE: ClassVar[str] = ""
+
+    @classmethod
+    def read(cls, data: Any) -> Self:
+        """Validate received ``data``: unknown fields (also nested) are ignored, every other rule holds."""
+        return cls.model_validate(data, extra="ignore")
 
 
 class Event(Contract):
     """Base of every event carried as a CloudEvent. ``tracking_number`` is the Kafka key and subject."""
 
     tracking_number: TrackingNumber
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
     @property
     def subject(self) -> str:
@@ -77,10 +116,10 @@ class RoutingReason(Contract):
     """Why a request went where it went, so an operator can answer that question."""
 
     rule: Literal["jurisdiction", "reroute-after-return", "escalation", "parent-after-return"]
-    owning_level: str
-    matched_region: str | None = None
-    candidates: list[str] = Field(default_factory=list)
-    explanation: str
+    owning_level: ShortText
+    matched_region: ShortText | None = None
+    candidates: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    explanation: Text
 
 
 class SurveyAnswers(Contract):
@@ -104,11 +143,11 @@ class RequestSubmitted(Event):
     """Intake accepted a request and the broker acknowledged it."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.submitted.v1"
-    service_code: str
+    service_code: ServiceCode
     region_code: RegionCode
     applicant: Applicant
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    description: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_SHORT)
+    description: Text = ""
     channel: Channel
     submitted_by: AgencyCode | None = None
 
@@ -118,12 +157,12 @@ class RequestRouted(Event):
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.routed.v1"
     agency_code: AgencyCode
-    service_code: str
+    service_code: ServiceCode
     region_code: RegionCode
-    due_at: AwareDatetime
-    sla_working_days: int
+    due_at: Timestamp
+    sla_working_days: int = Field(ge=1, le=365)
     reason: RoutingReason
-    hop: int = 0
+    hop: Hop = 0
     previous_agency_code: AgencyCode | None = None
 
 
@@ -132,8 +171,8 @@ class AgencyAction(Event):
 
     agency_code: AgencyCode
     officer_id: OfficerId | None = None
-    note: str | None = None
-    report_id: str
+    note: Text | None = None
+    report_id: ShortText
 
 
 class RequestAccepted(AgencyAction):
@@ -158,14 +197,14 @@ class RequestRejected(AgencyAction):
     """The assigned agency refused the request on its merits, with a reason."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.rejected.v1"
-    reason: str
+    reason: Text
 
 
 class RequestReturned(AgencyAction):
     """The agency says the request is not its authority (bukan kewenangan)."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.returned.v1"
-    reason: str
+    reason: Text
 
 
 class RequestEscalated(Event):
@@ -174,19 +213,19 @@ class RequestEscalated(Event):
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.escalated.v1"
     from_agency_code: AgencyCode
     agency_code: AgencyCode
-    breached_due_at: AwareDatetime
-    due_at: AwareDatetime
-    escalation_level: int = 1
+    breached_due_at: Timestamp
+    due_at: Timestamp
+    escalation_level: int = Field(default=1, ge=0, le=100)
 
 
 class RequestUnroutable(Event):
     """No agency has authority over the request (or it bounced too often). Visible to operators."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.request.unroutable.v1"
-    service_code: str
+    service_code: ServiceCode
     region_code: RegionCode
-    reason: str
-    hop: int = 0
+    reason: Text
+    hop: Hop = 0
 
 
 class SurveyAnswered(Event):
@@ -205,13 +244,13 @@ class RequestAssigned(Event):
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.agency.request-assigned.v1"
     agency_code: AgencyCode
-    service_code: str
+    service_code: ServiceCode
     region_code: RegionCode
     applicant: Applicant
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    description: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_SHORT)
+    description: Text = ""
     channel: Channel
-    due_at: AwareDatetime
+    due_at: Timestamp
     reason: RoutingReason
 
 
@@ -224,8 +263,8 @@ class StatusReported(Event):
     EVENT_TYPE: ClassVar[str] = "id.satupintu.agency.status-reported.v1"
     status: ReportedStatus
     officer_id: OfficerId | None = None
-    note: str | None = None
-    reason: str | None = Field(default=None, description="Required when status is rejected or returned.")
+    note: Text | None = None
+    reason: Text | None = Field(default=None, description="Required when status is rejected or returned.")
 
 
 class SubmissionRequested(Contract):
@@ -238,20 +277,20 @@ class SubmissionRequested(Contract):
     EVENT_TYPE: ClassVar[str] = "id.satupintu.intake.submission-requested.v1"
     reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     submitted_by: AgencyCode
-    service_code: str
-    region_code: str
+    service_code: ServiceCode
+    region_code: ShortText
     applicant: Applicant
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    description: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_SHORT)
+    description: Text = ""
     channel: Channel = Channel.AGENCY_SYSTEM
-    idempotency_key: str | None = None
+    idempotency_key: ShortText | None = None
 
 
 class SubmissionReceipt(Event):
     """Sent to the submitting agency's inbox: the tracking number its submission got."""
 
     EVENT_TYPE: ClassVar[str] = "id.satupintu.intake.submission-received.v1"
-    reference: str
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     status: RequestStatus = RequestStatus.SUBMITTED
 
 

@@ -82,7 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         status = StatusStore(pool)
         submitter = Submitter(
-            catalog, IdempotencyStore(pool), publisher, settings.topics, TrackingNumberGenerator(), metrics
+            catalog,
+            IdempotencyStore(pool),
+            publisher,
+            settings.topics,
+            TrackingNumberGenerator(),
+            metrics,
+            status=status,
         )
         app.state.services = Services(
             settings,
@@ -93,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ApiKeyStore(pool),
             publisher,
         )
-        consumers.subscribe_ingress(broker, submitter, publisher, settings.topics, dead)
+        consumers.subscribe_ingress(broker, submitter, publisher, settings.topics, dead, settings.bounds())
         consumers.subscribe_status(broker, status, settings.topics, dead)
         await feed.start(catch_up_timeout=min(1.0, settings.catalog_wait_seconds))
         connection.start()

@@ -34,19 +34,29 @@ _COLUMNS = (
     "applicant_summary, submitted_at, updated_at"
 )
 
-_UPSERT = """
+# Whether the event in $2/$10 moves the request on. ``submitted`` is the first event of every request,
+# so it never replaces another status, and any other status replaces it (whatever the producers'
+# clocks say); after that, statuses only move forward in time (several of one instant apply in order).
+_ADVANCES = (
+    "($2::text IS NOT NULL AND $2::text <> 'submitted' AND "
+    "(s.status = 'submitted' OR s.status_at IS NULL OR $10::timestamptz >= s.status_at))"
+)
+
+_UPSERT = f"""
 INSERT INTO intake.request_status AS s (tracking_number, status, service_code, region_code, channel,
-    agency_code, due_at, applicant_summary, submitted_at, updated_at, last_event_id)
-VALUES ($1, coalesce($2, 'submitted'), $3, $4, $5, $6, $7, coalesce($8::jsonb, '{}'::jsonb), $9, $10, $11)
+    agency_code, due_at, applicant_summary, submitted_at, updated_at, last_event_id, status_at)
+VALUES ($1, coalesce($2, 'submitted'), $3, $4, $5, $6, $7, coalesce($8::jsonb, '{{}}'::jsonb), $9, $10, $11,
+    CASE WHEN $2::text IS NULL THEN NULL ELSE $10::timestamptz END)
 ON CONFLICT (tracking_number) DO UPDATE SET
-    status = coalesce($2, s.status),
-    service_code = coalesce($3, s.service_code),
-    region_code = coalesce($4, s.region_code),
-    channel = coalesce($5, s.channel),
-    agency_code = coalesce($6, s.agency_code),
-    due_at = coalesce($7, s.due_at),
+    status = CASE WHEN {_ADVANCES} THEN $2 ELSE s.status END,
+    agency_code = CASE WHEN {_ADVANCES} THEN coalesce($6, s.agency_code) ELSE s.agency_code END,
+    due_at = CASE WHEN {_ADVANCES} THEN coalesce($7, s.due_at) ELSE s.due_at END,
+    status_at = CASE WHEN {_ADVANCES} THEN $10 ELSE s.status_at END,
+    service_code = coalesce(s.service_code, $3),
+    region_code = coalesce(s.region_code, $4),
+    channel = coalesce(s.channel, $5),
     applicant_summary = coalesce($8::jsonb, s.applicant_summary),
-    submitted_at = coalesce($9, s.submitted_at),
+    submitted_at = coalesce(s.submitted_at, $9),
     updated_at = greatest($10, s.updated_at),
     last_event_id = $11
 WHERE s.last_event_id IS DISTINCT FROM $11
@@ -60,11 +70,13 @@ class StatusStore:
         self._pool = pool
 
     async def apply(self, change: StatusChange) -> None:
-        """Apply one lifecycle event's effect (events of one request arrive in order)."""
+        """Apply one lifecycle event's effect. Idempotent, and a duplicate or late event never moves a
+        request back (e.g. a ``routed`` older than the ``accepted`` already shown)."""
         await self._pool.execute(_UPSERT, *_args(change))
 
     async def apply_many(self, changes: Sequence[StatusChange]) -> None:
-        """Apply many in order, atomically, in one round trip (asyncpg pipelines ``executemany``)."""
+        """Apply many in order, atomically, in one round trip (asyncpg pipelines ``executemany``); each as
+        ``apply`` does."""
         if changes:
             await self._pool.executemany(_UPSERT, [_args(c) for c in changes])
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -15,10 +16,11 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from satupintu_shared.broker import DeadLetters, subscribe_events
+from satupintu_shared.broker import DeadLetters, subscribe_events, undecoded
 from satupintu_shared.envelope import Envelope, InvalidEvent, decode
 from satupintu_shared.events import (
     EVENT_TYPES,
+    Applicant,
     Channel,
     Event,
     SubmissionReceipt,
@@ -29,6 +31,7 @@ from satupintu_shared.topics import Topics
 
 from ..adapters.kafka import BoundedPublisher, BrokerUnavailable, Outgoing
 from ..adapters.status_store import StatusStore
+from ..domain.bounds import DEFAULT_BOUNDS, Bounds
 from ..domain.messages import EN
 from ..domain.status import status_change
 from ..domain.submitter import SubmitterRefused, submitting_agency
@@ -52,11 +55,18 @@ def ingress_pattern(topics: Topics) -> str:
 
 
 def subscribe_ingress(
-    broker: KafkaBroker, submitter: Submitter, publisher: BoundedPublisher, topics: Topics, dead: DeadLetters
+    broker: KafkaBroker,
+    submitter: Submitter,
+    publisher: BoundedPublisher,
+    topics: Topics,
+    dead: DeadLetters,
+    bounds: Bounds = DEFAULT_BOUNDS,
 ) -> None:
-    """Agency systems' CloudEvents on their submissions topics: valid → submitted + receipt; invalid →
-    DLQ; a payload claiming another agency than the topic's → DLQ (kind ``refused``)."""
+    """Agency systems' CloudEvents on their submissions topics: valid → submitted + receipt; invalid
+    (a field past a bound included) → DLQ with the field reasons; a payload claiming another agency than
+    the topic's → DLQ (kind ``refused``)."""
     group = topics.prefix + INGRESS_GROUP
+    door = replace(KAFKA_DOOR, bounds=bounds)
 
     async def on_submission(envelope: Envelope, record: ConsumerRecord[Any, Any]) -> None:
         if envelope.type != SubmissionRequested.EVENT_TYPE:
@@ -70,9 +80,9 @@ def subscribe_ingress(
         reference = _required(data, "reference")
         key = str((data or {}).get("idempotency_key") or reference)
         # The claim was checked above; the agency comes from the topic only.
-        raw = {k: v for k, v in data.items() if k != "submitted_by"} if data is not None else None
+        raw = _known_fields(data) if data is not None else None
         item = Item(raw, key=f"kafka:{agency or '-'}:{key}", submitted_by=agency)
-        outcome = await submitter.submit(item, KAFKA_DOOR)
+        outcome = await submitter.submit(item, door)
         if outcome.kind == "invalid":
             reasons = "; ".join(f"{e.pointer}: {e.render(EN)['detail']}" for e in outcome.errors)
             raise InvalidEvent(f"invalid submission: {reasons}")
@@ -137,7 +147,18 @@ def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, de
         ack_policy=AckPolicy.NACK_ON_ERROR,
         # The read model must hold every request, including those submitted before this group existed.
         auto_offset_reset="earliest",
+        # the handler decodes each record itself (FastStream's JSON decoder would fail on bad bytes first)
+        decoder=undecoded,
     )(on_lifecycle_batch)
+
+
+def _known_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A tolerant reader: fields a later version of the contract adds (also the applicant's) are
+    ignored, not refused; ``submitted_by`` is dropped too (the topic says who submits)."""
+    known = {k: v for k, v in data.items() if k in SubmissionRequested.model_fields and k != "submitted_by"}
+    if isinstance(applicant := known.get("applicant"), dict):
+        known["applicant"] = {k: v for k, v in applicant.items() if k in Applicant.model_fields}
+    return known
 
 
 def _required(data: dict[str, Any] | None, name: str) -> str:

@@ -3,6 +3,8 @@
 A request counts as accepted only after the broker acknowledged its ``RequestSubmitted`` event. With an
 idempotency key, the key is reserved (with the tracking number) *before* publishing, so a retry after a
 timeout reuses the same tracking number and the same event id: consumers deduplicate by event id.
+Once acknowledged, the request is written to the status view before the caller is answered, so that
+the caller reads its own write (the lifecycle consumer applies the same event id again, a no-op).
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import asyncpg
 from opentelemetry import trace
 
 from satupintu_shared.catalog import Catalog
-from satupintu_shared.events import Channel, utc_now
+from satupintu_shared.events import Channel, RequestSubmitted, utc_now
 from satupintu_shared.topics import Topics
 
 from ..adapters.idempotency import IdempotencyStore, KeyRecord
 from ..adapters.kafka import BoundedPublisher, Outgoing
+from ..domain.bounds import DEFAULT_BOUNDS, Bounds
 from ..domain.messages import FieldError
+from ..domain.status import StatusChange, status_change
 from ..domain.submission import Submission, validate_submission
 from ..domain.tracking import TrackingNumberGenerator
 from .metrics import Metrics
@@ -33,6 +37,13 @@ log = logging.getLogger(__name__)
 EVENT_NAMESPACE = uuid.UUID("5b1f3a8e-7c2d-4e61-9a0b-2f6d8c4e1a37")
 
 OutcomeKind = Literal["accepted", "replayed", "invalid", "conflict", "unavailable"]
+
+
+class StatusView(Protocol):
+    """Where the citizen-facing status of a request is kept (``adapters.status_store.StatusStore``)."""
+
+    async def apply_many(self, changes: Sequence[StatusChange]) -> None:
+        """Apply lifecycle events' effects, idempotently."""
 
 
 class CatalogUnavailable(Exception):
@@ -57,12 +68,14 @@ class Item:
 
 @dataclass(frozen=True)
 class Door:
-    """How a door's input is read: its name (for metrics), default channel, extra fields, leniency."""
+    """How a door's input is read: its name (for metrics), default channel, extra fields, leniency,
+    size bounds."""
 
     name: str
     default_channel: Channel = Channel.WEB
     extra_fields: frozenset[str] = frozenset()
     lenient_attributes: bool = False
+    bounds: Bounds = DEFAULT_BOUNDS
 
 
 @dataclass(frozen=True)
@@ -95,8 +108,11 @@ class Submitter:
         topics: Topics,
         numbers: TrackingNumberGenerator,
         metrics: Metrics,
+        *,
+        status: StatusView | None = None,
     ) -> None:
         self._catalog = catalog
+        self._status = status
         self._keys = keys
         self._publisher = publisher
         self._topics = topics
@@ -137,6 +153,7 @@ class Submitter:
                 lenient_attributes=door.lenient_attributes,
                 default_channel=door.default_channel,
                 submitted_by=item.submitted_by,
+                bounds=door.bounds,
             )
             if submission is None:
                 outcomes[i] = Outcome("invalid", errors=tuple(errors))
@@ -191,6 +208,7 @@ class Submitter:
             kind: OutcomeKind = "unavailable" if failure else "accepted"
             tn = None if failure else plan.record.tracking_number
             outcomes[plan.index] = Outcome(kind, tn, submission=plan.submission)
+        await self._show([o for o, f in zip(items, failures, strict=True) if f is None])
         acked = [p.record.key for p, f in zip(to_send, failures, strict=True) if f is None and p.record.key]
         if acked:
             try:
@@ -209,6 +227,21 @@ class Submitter:
                 outcomes[plan.index] = Outcome(
                     kind, first.tracking_number if first else None, submission=plan.submission
                 )
+
+    async def _show(self, acknowledged: Sequence[Outgoing]) -> None:
+        """Write what the broker acknowledged to the status view, so a ``GET`` right after the answer
+        finds it; if the database fails, the lifecycle consumer writes it a moment later anyway."""
+        if self._status is None or not acknowledged:
+            return
+        changes = [
+            status_change(o.event, RequestSubmitted.EVENT_TYPE, o.event_id)
+            for o in acknowledged
+            if isinstance(o.event, RequestSubmitted)
+        ]
+        try:
+            await self._status.apply_many(changes)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("could not show accepted requests yet", extra={"error": type(exc).__name__})
 
 
 def _service_label(outcome: Outcome, item: Item, catalog: Catalog) -> str:
