@@ -2,6 +2,14 @@
 
 Every replica reads the whole topic itself (no consumer group): the catalog is small, and each
 replica needs all of it. Changes are picked up live, without a restart.
+
+A record that cannot be decoded or validated never stops the feed: it is skipped with an ERROR log and
+``satupintu_catalog_feed_invalid_records_total``, the last good catalog stays in force, and, when the
+feed was given ``DeadLetters``, it is dead-lettered (kind ``invalid``, group ``catalog-feed``) once per
+process (every replica reads the whole topic, so each may dead-letter the same record once; its
+topic, partition and offset headers tell the copies apart). A dead-letter write that does not succeed
+within ``DEAD_LETTER_TIMEOUT`` is given up (logged): the feed goes on. A listener that fails is logged;
+the catalog it was told about stays applied.
 """
 
 from __future__ import annotations
@@ -11,8 +19,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from prometheus_client import REGISTRY, Counter
 
+from .broker import DeadLetters
 from .catalog import Catalog, CatalogApplied
 from .envelope import InvalidEvent, decode
 from .kafka_clients import create_consumer
@@ -22,12 +32,38 @@ log = logging.getLogger(__name__)
 
 CatalogListener = Callable[[CatalogApplied], Awaitable[None] | None]
 
+#: Seconds a dead-letter write of an invalid catalog record may take before the feed goes on without it.
+DEAD_LETTER_TIMEOUT = 10.0
+#: The dead letters' consumer group header: the feed reads without a group.
+FEED_GROUP = "catalog-feed"
+
+
+def _invalid_counter() -> Counter:
+    existing = REGISTRY._names_to_collectors.get("satupintu_catalog_feed_invalid_records")
+    if isinstance(existing, Counter):
+        return existing
+    return Counter(
+        "satupintu_catalog_feed_invalid_records",
+        "Catalog records skipped because they could not be decoded or validated",
+    )
+
+
+#: ``satupintu_catalog_feed_invalid_records_total``: catalog records skipped (alert on any increase).
+INVALID_RECORDS = _invalid_counter()
+
 
 class CatalogFeed:
     """The latest ``CatalogApplied`` on the catalog topic, kept current by a background task."""
 
-    def __init__(self, settings: KafkaSettings) -> None:
+    def __init__(
+        self, settings: KafkaSettings, *, dead_letters: DeadLetters | None = None, start_delay: float = 0.0
+    ) -> None:
+        """``dead_letters``: where invalid records go (else they are only logged and counted);
+        ``start_delay``: seconds to wait before reading (a fault-injection hook: a slow catalog)."""
         self._settings = settings
+        self._dead_letters = dead_letters
+        self._dead_lettered: set[tuple[int, int]] = set()
+        self._start_delay = start_delay
         self._latest: CatalogApplied | None = None
         self._listeners: list[CatalogListener] = []
         self._task: asyncio.Task[None] | None = None
@@ -77,7 +113,16 @@ class CatalogFeed:
 
         return await asyncio.wait_for(reached(), timeout)
 
+    async def wait_caught_up(self, timeout: float | None = None) -> bool:
+        """Wait until ``caught_up`` (at most ``timeout`` seconds); return whether it is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._caught_up.wait(), timeout)
+        return self.caught_up
+
     async def _follow(self) -> None:
+        if self._start_delay:
+            log.warning("the catalog feed starts late (delay hook)", extra={"seconds": self._start_delay})
+            await asyncio.sleep(self._start_delay)
         while True:
             try:
                 await self._consume()
@@ -103,7 +148,7 @@ class CatalogFeed:
                 batch = await consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for record in records:
-                        await self._apply(record.value, record.headers or ())
+                        await self._apply(record)
                 if not self._caught_up.is_set() and await self._at_end(consumer):
                     self._caught_up.set()
         finally:
@@ -119,13 +164,14 @@ class CatalogFeed:
                 return False
         return True
 
-    async def _apply(self, value: bytes | None, headers: object) -> None:
-        if value is None:
+    async def _apply(self, record: ConsumerRecord[bytes | None, bytes | None]) -> None:
+        if record.value is None:
             return
         try:
-            applied: CatalogApplied = decode(value, headers).parse(CatalogApplied)  # type: ignore[arg-type]
-        except InvalidEvent as exc:
-            log.error("ignored an invalid catalog record", extra={"reason": str(exc)})
+            applied: CatalogApplied = decode(record.value, record.headers or ()).parse(CatalogApplied)
+        except Exception as exc:  # whatever the record is, the feed goes on
+            reason = str(exc) if isinstance(exc, InvalidEvent) else f"{type(exc).__name__}: {exc}"
+            await self._invalid(record, reason)
             return
         if self._latest and applied.version <= self._latest.version:
             return
@@ -133,6 +179,27 @@ class CatalogFeed:
         async with self._changed:
             self._changed.notify_all()
         for listener in self._listeners:
-            result = listener(applied)
-            if result is not None:
-                await result
+            try:
+                result = listener(applied)
+                if result is not None:
+                    await result
+            except Exception:
+                log.exception("a catalog listener failed", extra={"version": applied.version})
+
+    async def _invalid(self, record: ConsumerRecord[bytes | None, bytes | None], reason: str) -> None:
+        INVALID_RECORDS.inc()
+        log.error(
+            "skipped an invalid catalog record; the last good catalog stays in force",
+            extra={"offset": record.offset, "partition": record.partition, "reason": reason[:300]},
+        )
+        where = (record.partition, record.offset)
+        if self._dead_letters is None or where in self._dead_lettered:
+            return
+        try:
+            await asyncio.wait_for(
+                self._dead_letters.send(record, reason=reason, group=FEED_GROUP, kind="invalid"),
+                DEAD_LETTER_TIMEOUT,
+            )
+            self._dead_lettered.add(where)
+        except Exception:
+            log.exception("could not dead-letter an invalid catalog record; going on without")

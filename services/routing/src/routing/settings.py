@@ -21,3 +21,7 @@ class Settings(ServiceSettings, OperatorAuthSettings):
     watchdog_interval_seconds: float = Field(default=30.0, gt=0, alias="ROUTING_WATCHDOG_INTERVAL_SECONDS")
     hop_limit: int = Field(default=3, ge=0, alias="ROUTING_HOP_LIMIT")
     catalog_catch_up_seconds: float = Field(default=15.0, gt=0, alias="ROUTING_CATALOG_CATCH_UP_SECONDS")
+    #: Fault injection (tests, drills): the catalog feed starts reading this many seconds late.
+    catalog_feed_delay_seconds: float = Field(
+        default=0.0, ge=0, le=600, alias="ROUTING_CATALOG_FEED_DELAY_SECONDS"
+    )

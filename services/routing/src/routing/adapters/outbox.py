@@ -6,9 +6,9 @@ which consumers deduplicate.
 
 Events are encoded once, when they are queued (``Pending``: the CloudEvent value and headers exactly
 as ``EventPublisher`` writes them); the outbox row keeps the payload and the trace context. Publishing
-sends every event of a flush without waiting in between (one ``send`` per event, in queue order, so the
+sends the events of a flush without waiting in between (one ``send`` per event, in queue order, so the
 events of one request keep their order on its partition), then waits for all acknowledgements
-(``acks=all``) before the rows are deleted.
+(``acks=all``) before the rows are deleted (in waves, see below).
 
 The relay has its own aiokafka producer from ``satupintu_shared.kafka_clients`` (the platform's
 guarantees and routing's credentials: acks=all, idempotent, zstd, linger): faststream's publish path
@@ -23,11 +23,20 @@ deleted, so the events stored after it flow. The dead letter is written before t
 so a later event of the same request is never published before an earlier one is resolved. Any other
 failure leaves the rows that were not acknowledged in the outbox (the resolved ones are deleted) and is
 raised: the caller, or the next sweep, tries again.
+
+Order per request also holds after such a (transient) failure. A flush is sent in waves: the n-th event
+of every key (topic and record key) in wave n, waiting for the acknowledgements in between (one wave in
+the common case: one event per key). When an event fails transiently, the later events of its key are
+not sent; the key stays *held* (in this relay) until its events left in the outbox are resolved, and a
+later flush that does not carry those earlier events leaves the held key's events in the outbox too.
+The sweep (``flush_stale``) takes the held events whatever their age, oldest first, and retries them in
+order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -58,6 +67,7 @@ _INSERT_MANY = (
     "SELECT e, t, y, p::jsonb, tp FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
     "WITH ORDINALITY AS u(e, t, y, p, tp, n) ORDER BY n ON CONFLICT (event_id) DO NOTHING"
 )
+_LEFT = "SELECT event_id FROM routing.outbox WHERE event_id = ANY($1::text[])"
 
 log = logging.getLogger(__name__)
 #: The dead letters' consumer group header: the relay is no consumer.
@@ -154,6 +164,8 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._tracer = trace.get_tracer("routing.outbox", tracer_provider=tracer_provider)
         self.source = source
+        #: Held keys: the ids of their events left in the outbox after a transient failure, in order.
+        self._held: dict[tuple[str, bytes | None], list[str]] = {}
 
     async def start(self) -> None:
         """Connect the producer (the platform's guarantees, routing's credentials)."""
@@ -183,8 +195,22 @@ class OutboxRelay:
 
     async def flush_stale(self, older_than_seconds: float = 5.0) -> int:
         """Publish events left behind by a crash (stored more than ``older_than_seconds`` ago)."""
-        stale = "created_at < now() - make_interval(secs => $1)"
-        return await self._publish_stored(stale, older_than_seconds)
+        stale = "(created_at < now() - make_interval(secs => $1) OR event_id = ANY($2::text[]))"
+        held = [event_id for ids in self._held.values() for event_id in ids]
+        if held:
+            # An event resolved elsewhere (another replica's sweep) no longer holds its key.
+            left = {r["event_id"] for r in await self._pool.fetch(_LEFT, held)}
+            for key, ids in list(self._held.items()):
+                ids[:] = [i for i in ids if i in left]
+                if not ids:
+                    del self._held[key]
+            held = [event_id for ids in self._held.values() for event_id in ids]
+        return await self._publish_stored(stale, older_than_seconds, held)
+
+    @property
+    def held(self) -> dict[tuple[str, bytes | None], list[str]]:
+        """The held keys (topic, record key) and the ids of their events left in the outbox."""
+        return {k: list(v) for k, v in self._held.items()}
 
     async def publish(self, events: Sequence[Pending]) -> None:
         """Publish events just stored (and committed) by the caller, then delete their outbox rows.
@@ -203,16 +229,75 @@ class OutboxRelay:
             raise error
 
     async def send(self, events: Sequence[Pending]) -> tuple[list[Pending], Exception | None]:
-        """Send ``events`` in order without waiting in between; return once the broker acknowledged all.
+        """Send ``events`` in order, a wave at a time (the n-th event of every key in wave n, without
+        waiting in between); return once the broker acknowledged them.
 
         Returns the events resolved (published, or dead-lettered because they can never be published)
-        and the first other failure (None if there was none): the events it left are not resolved.
+        and the first other failure (None if there was none): the event it hit and the later events
+        of its key are not resolved, and their key is held. Events of a key held by an earlier call
+        whose held events are not among ``events`` are left unresolved without being sent.
         """
         if self._producer is None:
             raise RuntimeError("the outbox relay is not started")
+        resolved: list[Pending] = []
+        error: Exception | None = None
+        carried = {e.event_id for e in events}
+        waves: list[list[Pending]] = []
+        seen: dict[tuple[str, bytes | None], int] = {}
+        for e in events:
+            key = _key(e)
+            held = self._held.get(key)
+            if held and not set(held) <= carried:
+                self._hold(e)  # an earlier event of its key is not in this flush: wait for it
+                continue
+            n = seen[key] = seen.get(key, -1) + 1 if e.key is not None else 0
+            if n == len(waves):
+                waves.append([])
+            waves[n].append(e)
+        stopped: set[tuple[str, bytes | None]] = set()
+        for wave in waves:
+            sendable = [e for e in wave if _key(e) not in stopped]
+            for e in wave:
+                if _key(e) in stopped:
+                    self._hold(e)
+            done, failed, error = await self._send_wave(sendable, error)
+            resolved.extend(done)
+            for e in done:
+                self._release(e)
+            for e in failed:
+                if e.key is not None:  # no key, no order to keep: the sweep retries it alone
+                    stopped.add(_key(e))
+                self._hold(e)
+        return resolved, error
+
+    def _hold(self, event: Pending) -> None:
+        if event.key is None:
+            return
+        ids = self._held.setdefault(_key(event), [])
+        if event.event_id not in ids:
+            ids.append(event.event_id)
+
+    def _release(self, event: Pending) -> None:
+        key = _key(event)
+        ids = self._held.get(key)
+        if ids is None:
+            return
+        with contextlib.suppress(ValueError):
+            ids.remove(event.event_id)
+        if not ids:
+            del self._held[key]
+
+    async def _send_wave(
+        self, events: Sequence[Pending], error: Exception | None
+    ) -> tuple[list[Pending], list[Pending], Exception | None]:
+        """Send ``events`` (at most one per key) without waiting in between, then wait for all.
+
+        Returns the events resolved, those not sent or not acknowledged (a transient failure) and the
+        first such failure (or ``error``)."""
+        assert self._producer is not None
         futures: list[tuple[Pending, asyncio.Future[Any]]] = []
         resolved: list[Pending] = []
-        for e in events:
+        for i, e in enumerate(events):
             span = self._tracer.start_span(
                 f"{e.topic} publish",
                 context=e.context or Context(),
@@ -233,7 +318,8 @@ class OutboxRelay:
             except Exception as exc:
                 _end(span, exc)
                 if classify(exc) is not Failure.PERMANENT:
-                    return await self._settle(futures, resolved, exc)
+                    done, failed, error = await self._settle(futures, resolved, error or exc)
+                    return done, failed + list(events[i:]), error
                 await self._dead_letter(e, exc)  # before the next event is sent: order per request holds
                 resolved.append(e)
                 continue
@@ -242,15 +328,16 @@ class OutboxRelay:
                 raise
             future.add_done_callback(lambda f, s=span: _end(s, None if f.cancelled() else f.exception()))
             futures.append((e, future))
-        return await self._settle(futures, resolved, None)
+        return await self._settle(futures, resolved, error)
 
     async def _settle(
         self,
         futures: list[tuple[Pending, asyncio.Future[Any]]],
         resolved: list[Pending],
         error: Exception | None,
-    ) -> tuple[list[Pending], Exception | None]:
+    ) -> tuple[list[Pending], list[Pending], Exception | None]:
         """Wait for the sends in flight; dead-letter those refused for themselves."""
+        failed: list[Pending] = []
         results = await asyncio.gather(*(f for _, f in futures), return_exceptions=True)
         for (e, _), result in zip(futures, results, strict=True):
             if not isinstance(result, BaseException):
@@ -259,10 +346,11 @@ class OutboxRelay:
                 await self._dead_letter(e, result)
                 resolved.append(e)
             elif isinstance(result, Exception):
+                failed.append(e)
                 error = error or result
             else:
                 raise result
-        return resolved, error
+        return resolved, failed, error
 
     async def _dead_letter(self, event: Pending, exc: BaseException) -> None:
         """Dead-letter an event that can never be published (retried until the dead letter is written)."""
@@ -292,13 +380,13 @@ class OutboxRelay:
             extra={"topic": event.topic, "event_id": event.event_id, "error": describe(exc)[:300]},
         )
 
-    async def _publish_stored(self, where: str, arg: object) -> int:
+    async def _publish_stored(self, where: str, *args: object) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 f"SELECT seq, event_id, topic, event_type, payload, traceparent FROM routing.outbox "
                 f"WHERE {where} "
                 "ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED",
-                arg,
+                *args,
             )
             if not rows:
                 return 0
@@ -351,6 +439,11 @@ class OutboxRelay:
             traceparent=row["traceparent"],
             context=context_of(row["traceparent"]),
         )
+
+
+def _key(event: Pending) -> tuple[str, bytes | None]:
+    """What the order is kept per: the topic and the record key (the request's tracking number)."""
+    return event.topic, event.key
 
 
 def _end(span: Span, error: BaseException | None) -> None:

@@ -4,6 +4,9 @@
 The offsets are committed only after the batch's events were acknowledged by the broker, so a crash
 redelivers the batch, which the idempotent handler turns into no change (and re-flushed events).
 
+- Nothing is consumed before the catalog feed has caught up with the catalog topic (a request decided
+  on an empty or stale catalog would wrongly be unroutable): until then the loop waits, and
+  ``check_alive`` (``/readyz``) says so.
 - Only ``RequestSubmitted`` is acted on; routing's own events and everyone else's are skipped.
 - A record that is not a valid CloudEvent or ``RequestSubmitted`` is dead-lettered (kind ``invalid``),
   one that cannot be decided is dead-lettered (kind ``handler-error``); the rest of the batch goes on.
@@ -36,6 +39,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvid
 
 from satupintu_shared.background import BackgroundLoop
 from satupintu_shared.broker import DeadLetters
+from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.envelope import InvalidEvent, decode
 from satupintu_shared.events import RequestSubmitted
 from satupintu_shared.failures import POISON_BUDGET, Backoff, Failure, classify, describe
@@ -72,8 +76,10 @@ class LifecycleConsumer(BackgroundLoop):
         max_records: int = 1000,
         retry_delay: float = 1.0,
         tracer_provider: TracerProvider | None = None,
+        catalog: CatalogFeed | None = None,
     ) -> None:
         self._settings = settings
+        self._catalog = catalog
         self._deps = deps
         self._dead_letters = dead_letters
         self._group = group
@@ -87,6 +93,8 @@ class LifecycleConsumer(BackgroundLoop):
     def check_alive(self) -> None:
         """Raise when the loop is not running, or its topic does not exist yet (readiness check)."""
         super().check_alive()
+        if self._catalog is not None and not self._catalog.caught_up:
+            raise RuntimeError("waiting for the catalog feed to catch up with the catalog topic")
         if not self._topic_found:
             raise RuntimeError(f"{self._topic} does not exist yet")
 
@@ -101,7 +109,20 @@ class LifecycleConsumer(BackgroundLoop):
             log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
             await self._pause()
 
+    async def _until_catalog_caught_up(self) -> None:
+        # Decide nothing on a catalog not read yet; no group is joined meanwhile (no partition held).
+        if self._catalog is None or self._catalog.caught_up:
+            return
+        log.warning("waiting for the catalog feed to catch up before routing", extra={"topic": self._topic})
+        while not self._stopping.is_set():
+            if await self._catalog.wait_caught_up(self._retry_delay):
+                log.info("the catalog feed caught up; routing starts", extra={"topic": self._topic})
+                return
+
     async def _run(self) -> None:
+        await self._until_catalog_caught_up()
+        if self._stopping.is_set():
+            return
         consumer = create_consumer(
             self._settings,
             self._topic,
