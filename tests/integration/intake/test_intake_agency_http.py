@@ -111,11 +111,12 @@ async def test_a_report_with_the_agencys_key_is_published_on_its_status_topic(
             headers={"X-API-Key": key["api_key"], "Idempotency-Key": "siak-42"},
         )
         assert again.status_code == 202 and again.json()["event_id"] == answer["event_id"]
+        assert again.headers["Idempotent-Replayed"] == "true"  # acknowledged once: not published again
         listed = (
             await client.get(f"/v1/admin/agencies/{BANDUNG_AGENCY}/keys", headers=admin_headers())
         ).json()["keys"]
 
-    records = await read_records(kafka_bootstrap, topics.status(BANDUNG_AGENCY), count=2)
+    records = await read_records(kafka_bootstrap, topics.status(BANDUNG_AGENCY), count=1)
     envelope = decode(records[0].value, records[0].headers)
     event = envelope.parse()
     assert envelope.type == StatusReported.EVENT_TYPE and envelope.id == answer["event_id"]

@@ -29,7 +29,13 @@ from satupintu_shared.events import (
     SubmissionRequested,
 )
 from satupintu_shared.kafka_admin import KafkaAdministration
-from satupintu_shared.sdk import AgencyClient, current_traceparent, report_event_id, submission_event_id
+from satupintu_shared.sdk import (
+    AgencyClient,
+    assignment_marker,
+    current_traceparent,
+    report_event_id,
+    submission_event_id,
+)
 from satupintu_shared.settings import KafkaSettings
 from satupintu_shared.topics import Topics
 from tests.support.credentials import until_authenticated
@@ -149,7 +155,9 @@ async def test_an_assignment_is_handled_and_the_reports_land_on_the_status_topic
         assert headers["content-type"] == "application/json"
         assert trace_id(headers["traceparent"]) == origin
         report = StatusReported.model_validate_json(record.value)
-        assert headers["ce_id"] == report_event_id(AGENCY, "SP-SDK-0001", report.status)
+        # Reports made while handling an assignment carry it in their id (see sdk/ids.py).
+        marker = assignment_marker(assigned("SP-SDK-0001"))
+        assert headers["ce_id"] == report_event_id(AGENCY, "SP-SDK-0001", report.status, assignment=marker)
         assert report.officer_id == OFFICER
         statuses.append(report.status)
     assert statuses == ["accepted", "completed"]

@@ -33,6 +33,12 @@ class Settings(ServiceSettings, OperatorAuthSettings):
         alias="INTAKE_PUBLISH_TIMEOUT_SECONDS",
         description="Longest wait for the broker's acknowledgement before answering 503",
     )
+    idempotency_ttl_hours: float = Field(
+        default=72,
+        gt=0,
+        alias="INTAKE_IDEMPOTENCY_TTL_HOURS",
+        description="How long an Idempotency-Key is remembered; an older key is treated as unused",
+    )
     retry_after_seconds: int = Field(default=2, ge=1, alias="INTAKE_RETRY_AFTER_SECONDS")
     max_body_bytes: int = Field(default=65_536, ge=1024, alias="INTAKE_MAX_BODY_BYTES")
     max_batch_body_bytes: int = Field(default=8_388_608, ge=1024, alias="INTAKE_MAX_BATCH_BODY_BYTES")

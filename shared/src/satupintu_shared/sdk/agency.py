@@ -23,6 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from os import PathLike
 from typing import Any, Self, TypedDict, Unpack
@@ -36,7 +37,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import TracerProvider
 
 from ..acl import agency_group
-from ..broker import EventPublisher, create_broker
+from ..broker import EventPublisher, create_broker, undecoded
 from ..envelope import Envelope, InvalidEvent, decode
 from ..events import (
     Applicant,
@@ -51,12 +52,17 @@ from ..events import (
 )
 from ..settings import KafkaSettings
 from .credentials import AgencyCredentials
-from .ids import report_event_id, submission_event_id
+from .ids import assignment_marker, report_event_id, submission_event_id
 
 log = logging.getLogger(__name__)
 
 AssignmentHandler = Callable[[RequestAssigned], Awaitable[None]]
 ReceiptHandler = Callable[[SubmissionReceipt], Awaitable[None]]
+#: Told about an inbox record that cannot be decoded or validated (the record, the reason); it is skipped.
+InvalidHandler = Callable[["ConsumerRecord[Any, Any]", str], Awaitable[None] | None]
+
+#: The assignment being handled (tracking number, ``assignment_marker``), for the ids of its reports.
+_handling: ContextVar[tuple[str, str] | None] = ContextVar("satupintu_sdk_assignment", default=None)
 
 
 class ReportOptions(TypedDict, total=False):
@@ -65,6 +71,7 @@ class ReportOptions(TypedDict, total=False):
     officer_id: str | None
     note: str | None
     idempotency_key: str | None
+    assignment: RequestAssigned | str | None
     event_id: str | None
     occurred_at: datetime | None
     traceparent: str | None
@@ -84,6 +91,11 @@ class AgencyClient:
     offset of an inbox record is committed only after its handler returned; a handler that raises
     gets the record again after ``retry_delay`` seconds, so make handlers safe to repeat (reports
     are: a repeated report carries the same event id).
+
+    An inbox record that cannot be decoded or validated never stops the client: it is logged (ERROR),
+    handed to ``on_invalid`` if given (the raw record and the reason; a failing callback is logged),
+    committed past, and the next records flow. An agency may not write the dead-letter topic, so
+    keeping a copy is the callback's to do.
     """
 
     def __init__(
@@ -98,6 +110,7 @@ class AgencyClient:
         source: str | None = None,
         retry_delay: float = 1.0,
         tracer_provider: TracerProvider | None = None,
+        on_invalid: InvalidHandler | None = None,
         **broker_options: Any,
     ) -> None:
         if credentials is not None and credentials.agency_code != agency_code:
@@ -117,6 +130,7 @@ class AgencyClient:
         self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
         self._on_assignment: AssignmentHandler | None = None
         self._on_receipt: ReceiptHandler | None = None
+        self._on_invalid = on_invalid
         self._consuming = False
         self._stopped = asyncio.Event()
 
@@ -165,6 +179,9 @@ class AgencyClient:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             # A new agency system must see assignments made before it first started.
             auto_offset_reset="earliest",
+            # ``_consume`` decodes the CloudEvent itself: FastStream's JSON decoder would fail on an
+            # undecodable body before it, and the record would come back for ever.
+            decoder=undecoded,
         )
         subscriber(self._consume)
         await subscriber.start()
@@ -211,15 +228,20 @@ class AgencyClient:
         note: str | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
+        assignment: RequestAssigned | str | None = None,
         event_id: str | None = None,
         occurred_at: datetime | None = None,
         traceparent: str | None = None,
     ) -> str:
         """Publish a ``StatusReported`` to this agency's status topic and wait for the broker's ack.
 
-        The event id is ``event_id`` or derived from (tracking number, status, ``idempotency_key``),
-        so calling again after a failure publishes the same ``ce_id`` and counts once. ``traceparent``
-        continues a trace seen earlier (by default the current context is used, e.g. the handler's).
+        The event id is ``event_id`` or derived from (tracking number, status, ``idempotency_key``,
+        assignment), so calling again after a failure publishes the same ``ce_id`` and counts once,
+        while the same status reported on a later assignment of the request (it came back after a
+        return and a re-route) is a new report. ``assignment`` is the ``RequestAssigned`` answered (or
+        its ``assignment_marker``); inside the ``on_assignment`` handler it defaults to the assignment
+        being handled, so pass it when reporting later. ``traceparent`` continues a trace seen earlier
+        (by default the current context is used, e.g. the handler's).
         """
         if status in ("rejected", "returned") and not reason:
             raise ValueError(f"a {status} report needs a reason")
@@ -231,7 +253,10 @@ class AgencyClient:
             note=note,
             reason=reason,
         )
-        ce_id = event_id or report_event_id(self.agency_code, tracking_number, status, idempotency_key)
+        marker = _marker(tracking_number, assignment)
+        ce_id = event_id or report_event_id(
+            self.agency_code, tracking_number, status, idempotency_key, assignment=marker
+        )
         with _continuing(traceparent):
             return await self._publisher.publish(self.topics.status(self.agency_code), event, event_id=ce_id)
 
@@ -279,12 +304,9 @@ class AgencyClient:
         try:
             envelope = decode(record.value, record.headers or ())
             event: Contract = envelope.parse()
-        except InvalidEvent as exc:
-            # Not ours to repair and no dead-letter topic to write to: log and move on.
-            log.warning(
-                "skipped an invalid inbox record",
-                extra={"topic": record.topic, "offset": record.offset, "reason": str(exc)[:300]},
-            )
+        except Exception as exc:  # whatever the record is, the inbox goes on
+            reason = str(exc) if isinstance(exc, InvalidEvent) else f"{type(exc).__name__}: {exc}"
+            await self._invalid(record, reason)
             return
         with self._span(envelope):
             try:
@@ -295,9 +317,28 @@ class AgencyClient:
                 await asyncio.sleep(self.retry_delay)
                 raise
 
+    async def _invalid(self, record: ConsumerRecord[Any, Any], reason: str) -> None:
+        # Not ours to repair and no dead-letter topic the agency may write: log, tell, move on.
+        log.error(
+            "skipped an invalid inbox record",
+            extra={"topic": record.topic, "offset": record.offset, "reason": reason[:300]},
+        )
+        if self._on_invalid is None:
+            return
+        try:
+            result = self._on_invalid(record, reason)
+            if result is not None:
+                await result
+        except Exception:
+            log.exception("the on_invalid callback failed", extra={"offset": record.offset})
+
     async def _dispatch(self, event: Contract, event_type: str) -> None:
         if isinstance(event, RequestAssigned) and self._on_assignment is not None:
-            await self._on_assignment(event)
+            token = _handling.set((event.tracking_number, assignment_marker(event)))
+            try:
+                await self._on_assignment(event)
+            finally:
+                _handling.reset(token)
         elif isinstance(event, SubmissionReceipt) and self._on_receipt is not None:
             await self._on_receipt(event)
         else:
@@ -335,6 +376,15 @@ def _settings(
     if settings is not None:
         return settings.model_copy(update=overrides)
     return KafkaSettings(**overrides)  # credentials from the environment (KAFKA_SASL_*)
+
+
+def _marker(tracking_number: str, assignment: RequestAssigned | str | None) -> str | None:
+    if isinstance(assignment, RequestAssigned):
+        return assignment_marker(assignment)
+    if assignment:
+        return assignment
+    handling = _handling.get()
+    return handling[1] if handling and handling[0] == tracking_number else None
 
 
 def current_traceparent() -> str | None:

@@ -132,6 +132,23 @@ PROBLEMS: dict[str, dict[str, str]] = {
         EN: "the request could not be stored durably in time; nothing was accepted, retry later",
         ID: "permohonan belum dapat disimpan tepat waktu; tidak ada yang diterima, coba lagi nanti",
     },
+    "not_confirmed_detail": {
+        EN: "the broker did not confirm in time, so it may still have been accepted: retry with the same "
+        "Idempotency-Key to get its tracking number (a retry without one may create a second request)",
+        ID: "broker belum mengonfirmasi tepat waktu, jadi mungkin sudah diterima: ulangi dengan "
+        "Idempotency-Key yang sama untuk mendapat nomor pelacakannya "
+        "(tanpa kunci dapat tercipta permohonan kedua)",
+    },
+    "report_unavailable_detail": {
+        EN: "the broker did not confirm the report in time, so it may still have been delivered: retry with "
+        "the same Idempotency-Key and it is applied once (without one, a retry may be a second report)",
+        ID: "broker belum mengonfirmasi laporan tepat waktu, jadi mungkin sudah terkirim: ulangi dengan "
+        "Idempotency-Key yang sama agar diterapkan sekali (tanpa kunci dapat menjadi laporan kedua)",
+    },
+    "report_conflict_detail": {
+        EN: "this Idempotency-Key was already used for a different report (another request, status or body)",
+        ID: "Idempotency-Key ini sudah dipakai untuk laporan lain (permohonan, status atau isi berbeda)",
+    },
     "catalog_unavailable_detail": {
         EN: "the service catalog has not been loaded yet; retry later",
         ID: "katalog layanan belum dimuat; coba lagi nanti",

@@ -10,10 +10,15 @@ state is the authority).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
+import asyncpg
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -22,6 +27,7 @@ from satupintu_shared.events import StatusReported, utc_now
 from satupintu_shared.operator_auth import Role, require_role
 
 from ..adapters.api_keys import KeyInfo
+from ..adapters.idempotency import KeyRecord, scoped_key
 from ..adapters.kafka import BrokerUnavailable, Outgoing
 from ..domain.api_keys import parse_key, valid_key_id
 from ..domain.bounds import Bounds, text_problem
@@ -34,6 +40,8 @@ from .schemas import StatusReportAccepted, StatusReportIn, body
 
 AGENCY_REALM = 'Bearer realm="satupintu-agency"'
 NEEDS_REASON = frozenset({"rejected", "returned"})
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/v1/agency", tags=["agency systems"])
 
@@ -50,6 +58,7 @@ admin_router = APIRouter(
     responses={
         401: {"description": "missing, unknown or revoked API key"},
         403: {"description": "not assigned"},
+        409: {"description": "Idempotency-Key already used for a different report"},
     },
 )
 async def report_status(
@@ -66,6 +75,14 @@ async def report_status(
         report = _report(raw, services.settings.bounds())
         tracking_number = _tracking_number(report.tracking_number)
         span.set_attribute("satupintu.tracking_number", tracking_number)
+        fingerprint = _fingerprint(tracking_number, report)
+        key = scoped_key("agency", idempotency_key, agency) if idempotency_key else None
+        if key is not None:
+            # A retry of a report already applied answers as the first time, even if the request has
+            # moved on since (e.g. a ``returned`` report re-routed it away from this agency).
+            earlier = await _stored(services, lambda: services.submitter.keys.lookup(key))
+            if earlier is not None:
+                return _reported(_checked(earlier, fingerprint), agency, idempotency_key, replayed=True)
         known, assignee = await services.status.assignee(tracking_number)
         if not known:
             raise ProblemError(404, "not_found", detail_key="not_found_detail", value=tracking_number)
@@ -73,18 +90,24 @@ async def report_status(
             raise ProblemError(
                 403, "forbidden", detail_key="not_assignee_detail", value=tracking_number, agency=agency
             )
+        occurred_at = utc_now()
+        event_id = str(uuid.uuid4())
+        if key is not None:
+            wanted = KeyRecord(key, fingerprint, tracking_number, occurred_at, False)
+            stored = (await _stored(services, lambda: services.submitter.keys.reserve([wanted])))[key]
+            _checked(stored, fingerprint)
+            if stored.published:
+                return _reported(stored, agency, idempotency_key, replayed=True)
+            # Ours, or reserved by an attempt that may not have been acknowledged: the same event again.
+            occurred_at = stored.occurred_at
+            event_id = _report_event_id(agency, idempotency_key or "", occurred_at)
         event = StatusReported(
             tracking_number=tracking_number,
-            occurred_at=utc_now(),
+            occurred_at=occurred_at,
             status=report.status,
             officer_id=report.officer_id,
             note=report.note,
             reason=report.reason,
-        )
-        event_id = (
-            str(uuid.uuid5(EVENT_NAMESPACE, f"agency-status:{agency}:{idempotency_key}"))
-            if idempotency_key
-            else str(uuid.uuid4())
         )
         topic = services.settings.topics.status(agency)
         try:
@@ -93,12 +116,65 @@ async def report_status(
             raise ProblemError(
                 503,
                 "unavailable",
-                detail_key="unavailable_detail",
+                detail_key="report_unavailable_detail",
                 headers={"Retry-After": str(services.settings.retry_after_seconds)},
             ) from exc
-        return JSONResponse(
-            {"event_id": event_id, "tracking_number": tracking_number, "status": "reported"}, status_code=202
-        )
+        if key is not None:
+            with contextlib.suppress(asyncpg.PostgresError, OSError):
+                # Harmless if it fails: a retry re-publishes the same event id, which routing deduplicates.
+                await services.submitter.keys.mark_published([key])
+        return _answer(event_id, tracking_number, replayed=False)
+
+
+def _fingerprint(tracking_number: str, report: StatusReportIn) -> str:
+    """What identifies a report: a key reused for another request, status or body is a conflict."""
+    content = {
+        "tracking_number": tracking_number,
+        "status": report.status,
+        "officer_id": report.officer_id,
+        "note": report.note,
+        "reason": report.reason,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "report:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _report_event_id(agency: str, idempotency_key: str, occurred_at: datetime) -> str:
+    # The key's first use (its occurred_at) is part of the id: once the key expired and is used again
+    # for a new report, that report gets a new id instead of being skipped as a duplicate.
+    stamp = occurred_at.astimezone(UTC).isoformat()
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"agency-status:{agency}:{idempotency_key}:{stamp}"))
+
+
+def _checked(stored: KeyRecord, fingerprint: str) -> KeyRecord:
+    if stored.fingerprint != fingerprint:
+        raise ProblemError(409, "idempotency_conflict", detail_key="report_conflict_detail")
+    return stored
+
+
+def _reported(stored: KeyRecord, agency: str, idempotency_key: str | None, *, replayed: bool) -> JSONResponse:
+    event_id = _report_event_id(agency, idempotency_key or "", stored.occurred_at)
+    return _answer(event_id, stored.tracking_number, replayed=replayed)
+
+
+def _answer(event_id: str, tracking_number: str, *, replayed: bool) -> JSONResponse:
+    return JSONResponse(
+        {"event_id": event_id, "tracking_number": tracking_number, "status": "reported"},
+        status_code=202,
+        headers={"Idempotent-Replayed": str(replayed).lower()},
+    )
+
+
+async def _stored(services: Services, query: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await query()
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise ProblemError(
+            503,
+            "unavailable",
+            detail_key="unavailable_detail",
+            headers={"Retry-After": str(services.settings.retry_after_seconds)},
+        ) from exc
 
 
 @admin_router.post("/agencies/{agency_code}/keys", status_code=201)

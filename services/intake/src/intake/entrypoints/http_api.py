@@ -181,7 +181,8 @@ def _single(outcome: Outcome, retry_after: int) -> dict[str, Any]:
     if outcome.kind == "conflict":
         raise ProblemError(409, "idempotency_conflict", detail_key="idempotency_conflict_detail")
     if outcome.kind == "unavailable" or outcome.tracking_number is None:
-        raise _unavailable(retry_after)
+        # It may have been published after all: a retry with the same key returns it (see README).
+        raise _unavailable(retry_after, "not_confirmed_detail")
     tn = outcome.tracking_number
     return {
         "tracking_number": tn,

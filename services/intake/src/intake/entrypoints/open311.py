@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from lokal import wilayah
 
+from ..adapters.idempotency import scoped_key
 from ..adapters.status_store import StatusRow
 from ..domain import open311 as o311
 from ..domain.bounds import MAX_DATE, MIN_DATE, bounded_date, text_problem
@@ -112,7 +113,9 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
             raise Open311Error(400, fmt, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
         door = replace(DOOR, bounds=services.settings.bounds())
         try:
-            outcome = await services.submitter.submit(Item(doc, f"http:{key}" if key else None), door)
+            # Keys are scoped to the api_key, so one Open311 client's key never finds another's request.
+            scoped = scoped_key("open311", key, str(dict(form).get("api_key"))) if key else None
+            outcome = await services.submitter.submit(Item(doc, scoped), door)
         except CatalogUnavailable as exc:
             raise Open311Error(503, fmt, "the service catalog is not loaded yet; retry later") from exc
         if outcome.kind == "invalid":
@@ -122,7 +125,12 @@ async def create_request(fmt: str, request: Request, services: ServicesDep) -> R
         if outcome.kind == "conflict":
             raise Open311Error(409, fmt, "Idempotency-Key already used with a different request")
         if outcome.tracking_number is None:
-            raise Open311Error(503, fmt, "the request could not be stored in time; retry later")
+            raise Open311Error(
+                503,
+                fmt,
+                "the request was not confirmed in time and may still have been accepted: retry with the "
+                "same Idempotency-Key to get its service_request_id",
+            )
         entry = {
             "service_request_id": outcome.tracking_number,
             "service_notice": "Keep this number to follow your request",

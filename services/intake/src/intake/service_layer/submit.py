@@ -119,6 +119,11 @@ class Submitter:
         self._numbers = numbers
         self._metrics = metrics
 
+    @property
+    def keys(self) -> IdempotencyStore:
+        """The idempotency keys (shared with the agency HTTP API's reports)."""
+        return self._keys
+
     async def submit(self, item: Item, door: Door) -> Outcome:
         """Take one submission in."""
         return (await self.submit_many([item], door))[0]
