@@ -13,6 +13,8 @@ import logging
 import time
 import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable
+from typing import Any
 
 from .failures import Backoff, describe
 
@@ -118,3 +120,14 @@ class BackgroundLoop(ABC):
 def dead_loops() -> list[str]:
     """The topics of the loops in this process that are dead (``/healthz`` answers 503 while any is)."""
     return sorted(loop.topic for loop in list(_running) if loop.dead)
+
+
+async def within(seconds: float, stopping: Awaitable[Any], *, step: str) -> bool:
+    """Await one shutdown step for at most ``seconds``; False (logged) when it was cut short. Each
+    service's steps add up to less than the runner's SIGKILL deadline (30 s in deploy/local/services.sh)."""
+    try:
+        await asyncio.wait_for(stopping, seconds)
+        return True
+    except TimeoutError:
+        log.warning("shutdown step cut short", extra={"step": step, "seconds": seconds})
+        return False

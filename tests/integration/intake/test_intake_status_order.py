@@ -166,3 +166,38 @@ async def _after_marker(
             return view
         await asyncio.sleep(0.05)
     raise AssertionError(f"intake never applied the events of {tn}: {view}")
+
+
+async def test_an_event_the_database_refuses_is_dead_lettered_and_the_view_carries_on(
+    run_intake: RunIntake, kafka_bootstrap: str, topics: Topics, database_url: str
+) -> None:
+    import asyncpg
+
+    from satupintu_shared.broker import DLQ_KIND, DLQ_REASON
+
+    async with run_intake() as client:
+        refused_tn = (await client.post("/v1/requests", json=valid_body())).json()["tracking_number"]
+        fine_tn = (await client.post("/v1/requests", json=valid_body())).json()["tracking_number"]
+        t0 = datetime.fromisoformat((await client.get(f"/v1/requests/{fine_tn}")).json()["submitted_at"])
+        # A rule of this database (standing in for any value it refuses) that one event breaks.
+        db = await asyncpg.connect(database_url)
+        try:
+            await db.execute(
+                "ALTER TABLE intake.request_status ADD CONSTRAINT no_musi CHECK (agency_code <> $$"
+                + MUSI_RAWAS_AGENCY
+                + "$$) NOT VALID"
+            )
+        finally:
+            await db.close()
+        await _publish(
+            kafka_bootstrap, topics, _routed(refused_tn, t0 + timedelta(seconds=1), MUSI_RAWAS_AGENCY)
+        )
+        await _publish(kafka_bootstrap, topics, _routed(fine_tn, t0 + timedelta(seconds=1), BANDUNG_AGENCY))
+        view = await _after_marker(client, kafka_bootstrap, topics, fine_tn, t0 + timedelta(seconds=10))
+        (dead,) = await read_records(kafka_bootstrap, topics.deadletter, count=1)
+        refused_view = (await client.get(f"/v1/requests/{refused_tn}")).json()
+    headers = {k: v.decode() for k, v in dead.headers}
+    assert headers[DLQ_KIND] == "invalid" and "CheckViolation" in headers[DLQ_REASON]
+    assert dead.key == refused_tn.encode()
+    assert (view["status"], view["agency_code"]) == ("routed", BANDUNG_AGENCY)
+    assert refused_view["status"] == "submitted"

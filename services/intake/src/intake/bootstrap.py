@@ -6,11 +6,13 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import asyncpg
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
+from satupintu_shared.background import within
 from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_counter
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.events import SurveyAnswers
@@ -35,6 +37,10 @@ from .service_layer.survey import Surveys
 from .settings import Settings
 
 SERVICE = "intake"
+
+
+#: Seconds each shutdown step may take (services/intake/README.md, "Shutdown").
+SHUTDOWN_BUDGET = {"broker": 8.0, "feed": 0.5, "database": 1.0}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -83,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status = StatusStore(pool)
         submitter = Submitter(
             catalog,
-            IdempotencyStore(pool),
+            IdempotencyStore(pool, timedelta(hours=settings.idempotency_ttl_hours)),
             publisher,
             settings.topics,
             TrackingNumberGenerator(),
@@ -106,9 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await connection.stop()
-            await feed.stop()
-            await pool.close()
+            # Every step is bounded (SHUTDOWN_BUDGET: 12 s in all, below the runner's 30 s SIGKILL); in-flight
+            # HTTP requests have had uvicorn's own grace period before this runs.
+            await within(SHUTDOWN_BUDGET["broker"], connection.stop(), step="broker")
+            await within(SHUTDOWN_BUDGET["feed"], feed.stop(), step="feed")
+            if not await within(SHUTDOWN_BUDGET["database"], pool.close(), step="database"):
+                pool.terminate()
             tracer_provider.shutdown()
 
     async def database_ready() -> None:

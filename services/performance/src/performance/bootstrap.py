@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI
 
+from satupintu_shared.background import within
 from satupintu_shared.broker import DeadLetters, create_broker, dead_letter_counter
 from satupintu_shared.catalog_feed import CatalogFeed
 from satupintu_shared.http import health_router, install_problem_handlers
@@ -35,6 +37,10 @@ from .settings import Settings
 
 SERVICE = "performance"
 Clock = Callable[[], datetime]
+
+
+#: Seconds each shutdown step may take (services/performance/README.md, "Shutdown").
+SHUTDOWN_BUDGET = {"consumers": 7.0, "feed": 0.5, "broker": 3.0, "database": 1.0}
 
 
 def utc_now() -> datetime:
@@ -129,11 +135,15 @@ def create_app(
         try:
             yield
         finally:
-            for consumer in runtime.consumers.values():
-                await consumer.stop()
-            await feed.stop()
-            await broker.stop()
-            await runtime.pool.close()
+            # Every step is bounded (SHUTDOWN_BUDGET: 12 s in all, below the runner's 30 s SIGKILL): what
+            # is cut short was not committed, so it is consumed again and deduplicated.
+            await asyncio.gather(
+                *(c.stop(timeout=SHUTDOWN_BUDGET["consumers"]) for c in runtime.consumers.values())
+            )
+            await within(SHUTDOWN_BUDGET["feed"], feed.stop(), step="feed")
+            await within(SHUTDOWN_BUDGET["broker"], broker.stop(), step="broker")
+            if not await within(SHUTDOWN_BUDGET["database"], runtime.pool.close(), step="database"):
+                runtime.pool.terminate()
             tracer_provider.shutdown()
 
     async def database_ready() -> None:

@@ -27,13 +27,14 @@ from satupintu_shared.events import (
     SubmissionRequested,
     utc_now,
 )
+from satupintu_shared.failures import Backoff, describe, is_permanent
 from satupintu_shared.topics import Topics
 
 from ..adapters.kafka import BoundedPublisher, BrokerUnavailable, Outgoing
 from ..adapters.status_store import StatusStore
 from ..domain.bounds import DEFAULT_BOUNDS, Bounds
 from ..domain.messages import EN
-from ..domain.status import status_change
+from ..domain.status import StatusChange, status_change
 from ..domain.submitter import SubmitterRefused, submitting_agency
 from ..service_layer.submit import EVENT_NAMESPACE, Door, Item, Submitter
 
@@ -43,7 +44,7 @@ INGRESS_GROUP = "satupintu-intake"
 STATUS_GROUP = "satupintu-intake-status"
 #: Lifecycle events applied to the read model per database round trip.
 STATUS_BATCH = 500
-STATUS_RETRY_SECONDS = 1.0
+STATUS_RETRY_CAP_SECONDS = 10.0
 KAFKA_DOOR = Door(
     "kafka", default_channel=Channel.AGENCY_SYSTEM, extra_fields=frozenset({"reference", "idempotency_key"})
 )
@@ -115,6 +116,9 @@ def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, de
     """Every lifecycle event updates the citizen-facing status view, in batches (one database round trip
     and one consume span per batch instead of per event)."""
 
+    group = topics.prefix + STATUS_GROUP
+    backoff = Backoff(base=0.5, cap=STATUS_RETRY_CAP_SECONDS)
+
     async def on_lifecycle_batch(message: KafkaMessage) -> None:
         raw = message.raw_message
         records: tuple[ConsumerRecord[Any, Any], ...] = raw if isinstance(raw, tuple) else (raw,)
@@ -126,24 +130,38 @@ def subscribe_status(broker: KafkaBroker, store: StatusStore, topics: Topics, de
                     continue  # a newer event type this version does not know: not ours to judge
                 event = envelope.parse(EVENT_TYPES[envelope.type])
             except InvalidEvent as exc:
-                await dead.send(record, reason=str(exc), group=topics.prefix + STATUS_GROUP, kind="invalid")
+                await dead.send(record, reason=str(exc), group=group, kind="invalid")
                 continue
             if isinstance(event, Event):
-                changes.append(status_change(event, envelope.type, envelope.id))
+                changes.append((record, status_change(event, envelope.type, envelope.id)))
         try:
-            await store.apply_many(changes)
-        except (asyncpg.PostgresError, OSError):
-            # Nothing is committed: the batch is consumed again (applying it twice changes nothing).
-            log.warning("status read model unavailable; the batch will be redelivered", exc_info=True)
-            await asyncio.sleep(STATUS_RETRY_SECONDS)
-            raise
+            await store.apply_many([change for _, change in changes])
+        except (asyncpg.PostgresError, OSError) as exc:
+            if not is_permanent(exc):
+                # Nothing is committed: the batch is consumed again (applying it twice changes nothing).
+                log.warning("status read model unavailable; the batch will be redelivered", exc_info=True)
+                await asyncio.sleep(backoff.next_delay())
+                raise
+            # The database refuses something in the batch: apply one at a time and isolate what it
+            # refuses, so one record never stalls the citizen's status view.
+            await _apply_one_by_one(changes)
+        backoff.reset()
+
+    async def _apply_one_by_one(changes: list[tuple[ConsumerRecord[Any, Any], StatusChange]]) -> None:
+        for record, change in changes:
+            try:
+                await store.apply(change)
+            except (asyncpg.PostgresError, OSError) as exc:
+                if not is_permanent(exc):
+                    raise  # the database went away meanwhile: the batch is consumed again
+                await dead.send(record, reason=describe(exc), group=group, kind="invalid")
 
     broker.subscriber(
         topics.lifecycle,
         batch=True,
         max_records=STATUS_BATCH,
         batch_timeout_ms=50,
-        group_id=topics.prefix + STATUS_GROUP,
+        group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         # The read model must hold every request, including those submitted before this group existed.
         auto_offset_reset="earliest",
