@@ -9,12 +9,16 @@ names it, so ``/healthz`` answers 503 and an orchestrator restarts the process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
 from .failures import Backoff, describe
 
@@ -38,6 +42,7 @@ class BackgroundLoop(ABC):
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._restart = Backoff(base=restart_base, cap=restart_cap)
+        self._topic_found = False
         #: Failures of ``_run`` in a row.
         self.failures = 0
 
@@ -98,6 +103,23 @@ class BackgroundLoop(ABC):
             raise RuntimeError(f"the consumer of {self._topic} is not running")
         if self.failures >= MAX_CONSECUTIVE_FAILURES:
             raise RuntimeError(f"the consumer of {self._topic} failed {self.failures} times in a row")
+        if self.awaits_topic and not self._topic_found:
+            raise RuntimeError(f"{self._topic} does not exist yet")
+
+    #: Whether the loop waits for its topic to exist (and is not ready until it does).
+    awaits_topic = False
+
+    async def _until_topic_exists(self, consumer: AIOKafkaConsumer, *, poll: float) -> None:
+        """Return once ``consumer`` sees the loop's topic. Topics are created by the admin tool (`make up`,
+        `catalog apply`), never by a service: until then the loop waits, not ready, instead of failing."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(KafkaError):  # the broker's hiccup: look again
+                if self._topic in await consumer.topics():
+                    self._topic_found = True
+                    return
+            log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), poll)
 
     @property
     def dead(self) -> bool:

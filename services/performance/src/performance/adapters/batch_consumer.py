@@ -17,7 +17,6 @@ at ERROR; it stays on the topic); a ``StagedHandler`` isolates its bad records i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -52,6 +51,8 @@ class BatchConsumer(BackgroundLoop):
     """Consumes ``topic`` in group ``group_id`` in batches; retries a batch that fails on a dependency
     until it succeeds, and isolates the record that fails for itself."""
 
+    awaits_topic = True
+
     def __init__(
         self,
         settings: KafkaSettings,
@@ -71,24 +72,6 @@ class BatchConsumer(BackgroundLoop):
         self._retry_delay = retry_delay
         self._before_offset_commit = before_offset_commit
         self.batches = 0
-        self._topic_found = False
-
-    def check_alive(self) -> None:
-        """Raise when the loop is not running, or its topic does not exist yet (readiness check)."""
-        super().check_alive()
-        if not self._topic_found:
-            raise RuntimeError(f"{self._topic} does not exist yet")
-
-    async def _until_topic_exists(self, consumer: AIOKafkaConsumer) -> None:
-        # Topics are created by the admin tool (`make up`), never by this service: until then it waits,
-        # not ready, instead of failing.
-        while not self._stopping.is_set():
-            with contextlib.suppress(KafkaError):  # the broker's hiccup: look again
-                if self._topic in await consumer.topics():
-                    self._topic_found = True
-                    return
-            log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
-            await self._stopped_while_waiting()
 
     async def _run(self) -> None:
         consumer = create_consumer(
@@ -103,7 +86,7 @@ class BatchConsumer(BackgroundLoop):
         await consumer.start()
         in_flight: tuple[asyncio.Task[bool], list[Record]] | None = None
         try:
-            await self._until_topic_exists(consumer)
+            await self._until_topic_exists(consumer, poll=self._retry_delay)
             while not self._stopping.is_set():
                 # Do not sit on a written batch waiting for more records: its offsets are due.
                 timeout = 0 if in_flight is not None else 500
@@ -197,11 +180,6 @@ class BatchConsumer(BackgroundLoop):
                 log.exception("batch failed; retrying", extra={"topic": self._topic})
                 if await backoff.wait(self._stopping):
                     return False
-
-    async def _stopped_while_waiting(self) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), self._retry_delay)
-        return self._stopping.is_set()
 
     async def _committed(self, consumer: AIOKafkaConsumer, records: list[Record]) -> None:
         if self._before_offset_commit is not None:

@@ -27,7 +27,6 @@ redelivers the batch, which the idempotent handler turns into no change (and re-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any, TypeAlias
@@ -88,26 +87,14 @@ class LifecycleConsumer(BackgroundLoop):
         self._retry_delay = retry_delay
         self._backoff = Backoff()
         self._tracer = trace.get_tracer("routing.lifecycle", tracer_provider=tracer_provider)
-        self._topic_found = False
+
+    awaits_topic = True
 
     def check_alive(self) -> None:
-        """Raise when the loop is not running, or its topic does not exist yet (readiness check)."""
+        """Raise when the loop is not running, its topic does not exist yet, or its catalog is behind."""
         super().check_alive()
         if self._catalog is not None and not self._catalog.caught_up:
             raise RuntimeError("waiting for the catalog feed to catch up with the catalog topic")
-        if not self._topic_found:
-            raise RuntimeError(f"{self._topic} does not exist yet")
-
-    async def _until_topic_exists(self, consumer: AIOKafkaConsumer) -> None:
-        # Topics are created by the admin tool (`make up`), never by routing: until then it waits, not
-        # ready, instead of failing.
-        while not self._stopping.is_set():
-            with contextlib.suppress(KafkaError):  # the broker's hiccup: look again
-                if self._topic in await consumer.topics():
-                    self._topic_found = True
-                    return
-            log.warning("the topic does not exist yet; waiting for it", extra={"topic": self._topic})
-            await self._pause()
 
     async def _until_catalog_caught_up(self) -> None:
         # Decide nothing on a catalog not read yet; no group is joined meanwhile (no partition held).
@@ -134,7 +121,7 @@ class LifecycleConsumer(BackgroundLoop):
         await consumer.start()
         committed: frozenset[TopicPartition] = frozenset()
         try:
-            await self._until_topic_exists(consumer)
+            await self._until_topic_exists(consumer, poll=self._retry_delay)
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                 records: list[Record] = [r for part in batch.values() for r in part]
@@ -284,10 +271,6 @@ class LifecycleConsumer(BackgroundLoop):
         finally:
             if own:
                 span.end()
-
-    async def _pause(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), self._retry_delay)
 
     async def _commit(self, consumer: AIOKafkaConsumer) -> bool:
         """Commit the position of every assigned partition: everything ``getmany`` returned is handled."""
