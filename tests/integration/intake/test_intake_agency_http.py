@@ -43,6 +43,14 @@ async def _routed_request(
 ) -> str:
     """Submit a request, then assign it to ``agency`` as routing would, and wait for the read model."""
     tn: str = (await client.post("/v1/requests", json=valid_body())).json()["tracking_number"]
+    await route_to(client, kafka_bootstrap, topics, tn, agency)
+    return tn
+
+
+async def route_to(
+    client: httpx.AsyncClient, kafka_bootstrap: str, topics: Topics, tn: str, agency: str
+) -> None:
+    """(Re-)route ``tn`` to ``agency`` as routing would, and wait until the read model shows it."""
     routed = RequestRouted(
         tracking_number=tn,
         occurred_at=utc_now(),
@@ -64,7 +72,7 @@ async def _routed_request(
     for _ in range(200):
         view = await client.get(f"/v1/requests/{tn}")
         if view.status_code == 200 and view.json()["agency_code"] == agency:
-            return tn
+            return
         await asyncio.sleep(0.05)
     raise AssertionError("the routed event never reached the status read model")
 

@@ -4,22 +4,20 @@ late acknowledgement is recovered by retrying with the same key (real broker and
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import asyncpg
-import httpx
 import pytest
 
 from intake.adapters.idempotency import IdempotencyStore
-from satupintu_shared.envelope import decode, encode
-from satupintu_shared.events import RequestRouted, RequestSubmitted, RoutingReason, utc_now
+from satupintu_shared.envelope import decode
+from satupintu_shared.events import RequestSubmitted
 from satupintu_shared.topics import Topics
-from tests.support.kafka import produce, read_records
+from tests.support.kafka import read_records
 
-from .catalog_fixture import BANDUNG_AGENCY, KTP, MUSI_RAWAS_AGENCY, valid_body
+from .catalog_fixture import BANDUNG_AGENCY, MUSI_RAWAS_AGENCY, valid_body
 from .conftest import RunIntake
-from .test_intake_agency_http import OFFICER, _create_key, _routed_request
+from .test_intake_agency_http import OFFICER, _create_key, _routed_request, route_to
 from .test_intake_open311_survey import FORM
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -30,35 +28,6 @@ def _auth(api_key: str, idempotency_key: str | None = None) -> dict[str, str]:
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     return headers
-
-
-async def _route_to(
-    client: httpx.AsyncClient, kafka_bootstrap: str, topics: Topics, tn: str, agency: str
-) -> None:
-    """Re-route ``tn`` to ``agency`` as routing would, and wait until the read model shows it."""
-    routed = RequestRouted(
-        tracking_number=tn,
-        occurred_at=utc_now(),
-        agency_code=agency,
-        service_code=KTP,
-        region_code="32.73.01",
-        due_at=utc_now() + timedelta(days=3),
-        sla_working_days=3,
-        reason=RoutingReason(rule="jurisdiction", owning_level="regency_city", explanation="test"),
-    )
-    value, headers = encode(routed, source="/tests", event_id=str(uuid.uuid4()))
-    await produce(
-        kafka_bootstrap,
-        topics.lifecycle,
-        value,
-        key=tn.encode(),
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
-    for _ in range(200):
-        if (await client.get(f"/v1/requests/{tn}")).json()["agency_code"] == agency:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the re-route never reached the status read model")
 
 
 @pytest.mark.usefixtures("agencies")
@@ -111,7 +80,7 @@ async def test_a_retried_report_gets_its_first_answer_after_the_request_moved_on
         tn = await _routed_request(client, kafka_bootstrap, topics, BANDUNG_AGENCY)
         returned = {"tracking_number": tn, "status": "returned", "reason": "bukan kewenangan kami"}
         first = await client.post("/v1/agency/status", json=returned, headers=_auth(api_key, "ret-1"))
-        await _route_to(client, kafka_bootstrap, topics, tn, MUSI_RAWAS_AGENCY)
+        await route_to(client, kafka_bootstrap, topics, tn, MUSI_RAWAS_AGENCY)
         retry = await client.post("/v1/agency/status", json=returned, headers=_auth(api_key, "ret-1"))
         unkeyed = await client.post("/v1/agency/status", json=returned, headers=_auth(api_key))
     assert first.status_code == retry.status_code == 202
